@@ -1,0 +1,45 @@
+# pilkada-archive: every target uses .venv, which `make install` creates and keeps current.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/archive.db
+
+.PHONY: install demo run test lint fixtures eval bench bench-quick clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,eval]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/pilkada-archive demo --db $(DB)
+
+run: install
+	$(BIN)/pilkada-archive crawl --db $(DB) && $(BIN)/pilkada-archive serve --db $(DB)
+
+test: install
+	bash .ci/test-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+fixtures: install
+	$(BIN)/python -m tests.regenerate
+
+eval: install
+	$(BIN)/python -m bench.evaluate
+
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
+
+clean:
+	rm -rf $(VENV) build *.egg-info

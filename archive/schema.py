@@ -1,0 +1,125 @@
+"""The shape of ``archive.db``, declared as data, and :func:`ensure_shape` that applies it.
+
+``ensure_shape`` is idempotent: it creates what is missing (tables, columns, indexes, FTS
+tables and their triggers, views) and never drops or rewrites data, so every command may call
+it on open. A column added here later is added to old archives on their next open.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+JSON = str  # JSON arrays stored as text: Datasette facets them with ``_facet_array``
+
+TABLES: dict[str, dict] = {
+    "articles": {
+        "pk": "id",
+        "columns": {
+            "id": int, "url": str, "source": str, "title": str, "body": str,
+            "published_date": str, "published_month": str, "published_at": str,
+            "date_text": str, "date_method": str, "date_confidence": str,
+            "author": str, "dateline": str, "source_unit": str,
+            "captions": JSON, "related": JSON, "tags": JSON, "image_urls": JSON,
+            "election_related": int, "election_score": float, "election_terms": JSON,
+            "election_types": JSON, "election_stages": JSON, "institutions": JSON,
+            "regions": JSON, "publisher_region": str,
+            "word_count": int, "parser": str, "release_key": str, "content_hash": str,
+            "version": int, "fetched_at": str, "first_seen_at": str, "last_seen_at": str,
+            "removed_at": str,
+        },
+        "not_null": ["url", "source"],
+        "indexes": [
+            (["url"], True), (["published_date"], False), (["source", "published_date"], False),
+            (["published_month"], False), (["release_key"], False), (["election_related"], False),
+            (["removed_at"], False),
+        ],
+    },
+    "article_aliases": {
+        "pk": "url",
+        "columns": {"url": str, "article_id": int, "host": str, "first_seen_at": str},
+        "foreign_keys": [("article_id", "articles", "id")],
+        "indexes": [(["article_id"], False)],
+    },
+    "article_versions": {
+        "pk": "id",
+        "columns": {"id": int, "article_id": int, "version": int, "fetched_at": str,
+                    "title": str, "body": str, "content_hash": str, "run_id": str},
+        "foreign_keys": [("article_id", "articles", "id")],
+        "indexes": [(["article_id", "version"], True)],
+    },
+    "article_stems": {
+        "pk": "id",
+        "columns": {"id": int, "stem": str},
+        "foreign_keys": [("id", "articles", "id")],
+    },
+    "crawl_runs": {
+        "pk": "id",
+        "columns": {
+            "id": int, "run_id": str, "source": str, "started_at": str, "finished_at": str,
+            "duration_s": float, "finish_reason": str, "origin": str, "requests": int,
+            "responses_2xx": int, "responses_3xx": int, "responses_4xx": int, "responses_5xx": int,
+            "errors": int, "articles_new": int, "articles_updated": int,
+            "articles_unchanged": int, "articles_aliased": int, "articles_failed": int,
+            "coverage": JSON, "health": str, "health_reason": str, "exit_code": int,
+        },
+        "indexes": [(["source", "started_at"], False), (["run_id"], False)],
+    },
+    "failed_pages": {
+        "pk": "url",
+        "columns": {"url": str, "source": str, "kind": str, "reason": str, "status": int,
+                    "attempts": int, "first_failed_at": str, "last_failed_at": str,
+                    "next_retry_at": str, "given_up": int, "resolved_at": str, "run_id": str},
+        "indexes": [(["source", "resolved_at"], False)],
+    },
+}
+
+FTS = {
+    # Exact words and names; Datasette's search box on the articles table.
+    "articles": {"columns": ["title", "body"], "tokenize": "unicode61 remove_diacritics 2"},
+    # Indonesian stems (pemilihan -> pilih), searched through the stemmed canned query.
+    "article_stems": {"columns": ["stem"], "tokenize": "unicode61 remove_diacritics 2"},
+}
+
+VIEWS = {
+    "source_health": """
+        select source, max(started_at) as last_run, health, health_reason, articles_new,
+               articles_updated, articles_failed, finish_reason, exit_code
+        from crawl_runs
+        where id in (select max(id) from crawl_runs group by source)
+        group by source
+    """,
+}
+
+
+def ensure_shape(db: Database) -> Database:
+    """Create or complete every table, index, FTS table, trigger and view. Safe to repeat."""
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=10000")
+    for name, spec in TABLES.items():
+        table = db[name]
+        if not table.exists():
+            table.create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"),
+                         foreign_keys=spec.get("foreign_keys"))
+        else:
+            existing = set(table.columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in existing:
+                    table.add_column(column, kind)
+        for columns, unique in spec.get("indexes", []):
+            table.create_index(columns, unique=unique, if_not_exists=True)
+    for name, spec in FTS.items():
+        if not db[name].detect_fts():
+            db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=True,
+                                tokenize=spec["tokenize"])
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+    return db
+
+
+def open_archive(path: str) -> Database:
+    from pathlib import Path
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return ensure_shape(Database(path))

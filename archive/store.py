@@ -1,0 +1,192 @@
+"""Writing articles into the archive: batched, idempotent, never losing what was stored.
+
+:class:`ArchiveWriter` takes normalised article dicts and applies them in one transaction per
+batch. For each article it decides: new, unchanged, updated (the previous text is kept as a
+version), or another copy of a known release (recorded as an alias of it).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from archive.search import stem_text
+from crawler.urls import host_of
+
+# A release published on several hosts is filed under the host that originates it.
+HOST_RANK = {"mmc.kotawaringinbaratkab.go.id": 0, "kemendagri.go.id": 0}
+CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1, None: 0}
+ARTICLE_FIELDS = [
+    "url", "source", "title", "body", "published_date", "published_month", "published_at",
+    "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
+    "captions", "related", "tags", "image_urls", "election_related", "election_score",
+    "election_terms", "election_types", "election_stages", "institutions", "regions",
+    "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
+]
+DATE_FIELDS = ["published_date", "published_month", "published_at", "date_text", "date_method",
+               "date_confidence"]
+JSON_FIELDS = {"captions", "related", "tags", "image_urls", "election_terms", "election_types",
+               "election_stages", "institutions", "regions"}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _rank(url: str) -> int:
+    return HOST_RANK.get(host_of(url), 1)
+
+
+def row_from_item(item: dict) -> dict:
+    row = {k: item.get(k) for k in ARTICLE_FIELDS}
+    for key in JSON_FIELDS:
+        row[key] = json.dumps(row[key] or [], ensure_ascii=False)
+    if row["election_related"] is not None:
+        row["election_related"] = int(bool(row["election_related"]))
+    row["published_month"] = (row["published_date"] or "")[:7] or None
+    row["word_count"] = len((row["body"] or "").split())
+    return row
+
+
+class ArchiveWriter:
+    def __init__(self, db: Database, run_id: str | None = None):
+        self.db = db
+        self.run_id = run_id
+        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0}
+
+    def write(self, items: list[dict]) -> list[str]:
+        """Apply a batch in one transaction; returns what happened to each item."""
+        outcomes = []
+        with self.db.atomic():
+            for item in items:
+                outcome = self._write_one(item)
+                self.counts[outcome] += 1
+                outcomes.append(outcome)
+        return outcomes
+
+    def _find(self, url: str, release_key: str | None) -> tuple[dict | None, str]:
+        rows = list(self.db.query("select * from articles where url = ?", [url]))
+        if rows:
+            return rows[0], "url"
+        rows = list(self.db.query(
+            "select a.* from article_aliases l join articles a on a.id = l.article_id where l.url = ?", [url]))
+        if rows:
+            return rows[0], "alias"
+        if release_key:
+            rows = list(self.db.query(
+                "select * from articles where release_key = ? order by id limit 1", [release_key]))
+            if rows:
+                return rows[0], "release"
+        return None, ""
+
+    def _write_one(self, item: dict) -> str:
+        outcome, article_id = self._write_article(item)
+        now = utc_now()
+        for alias in item.get("aliases") or []:
+            if alias != item["url"] and not self.db.execute(
+                    "select 1 from articles where url = ?", [alias]).fetchone():
+                self._alias(alias, article_id, now)
+        return outcome
+
+    def _write_article(self, item: dict) -> tuple[str, int]:
+        row = row_from_item(item)
+        now = utc_now()
+        existing, how = self._find(row["url"], row["release_key"])
+        if existing is None:
+            row.update(first_seen_at=now, last_seen_at=now, version=1)
+            article_id = self.db["articles"].insert(row).last_pk
+            self._version(article_id, 1, row)
+            self._stem(article_id, row)
+            self._resolve_failure(row["url"], now)
+            return "new", article_id
+        article_id = existing["id"]
+        self._resolve_failure(row["url"], now)
+        if how == "release" or (how == "alias" and existing["url"] != row["url"]):
+            return self._merge_copy(existing, row, now), article_id
+        if existing["content_hash"] == row["content_hash"]:
+            changes = {"last_seen_at": now, "fetched_at": row["fetched_at"], "removed_at": None}
+            changes.update(self._better_date(existing, row))
+            self.db["articles"].update(article_id, changes)
+            return "unchanged", article_id
+        version = (existing["version"] or 1) + 1
+        row.update(last_seen_at=now, version=version, removed_at=None)
+        row.pop("url")
+        self.db["articles"].update(article_id, row)
+        self._version(article_id, version, {**row, "url": existing["url"]})
+        self._stem(article_id, row)
+        return "updated", article_id
+
+    def _merge_copy(self, existing: dict, row: dict, now: str) -> str:
+        """Another host's copy of a known release: recorded as an alias, never a second article."""
+        article_id = existing["id"]
+        changes = {"last_seen_at": now, **self._better_date(existing, row)}
+        if _rank(row["url"]) < _rank(existing["url"]):
+            # The originating host's copy arrived after a portal copy: it becomes the
+            # article's URL, and the portal URL an alias. Fields the portal lacked are filled.
+            self._alias(row["url"], article_id, now, delete=True)
+            self._alias(existing["url"], article_id, now)
+            changes["url"] = row["url"]
+            for key in ("author", "image_urls", "captions", "related", "tags", "source_unit"):
+                if row.get(key) not in (None, "", "[]") and existing.get(key) in (None, "", "[]"):
+                    changes[key] = row[key]
+        else:
+            self._alias(row["url"], article_id, now)
+        self.db["articles"].update(article_id, changes)
+        return "aliased"
+
+    @staticmethod
+    def _better_date(existing: dict, row: dict) -> dict:
+        if CONFIDENCE_RANK.get(row["date_confidence"], 0) > CONFIDENCE_RANK.get(existing["date_confidence"], 0):
+            return {k: row[k] for k in DATE_FIELDS}
+        if existing["published_at"] is None and row["published_at"] and row["published_date"] == existing["published_date"]:
+            return {"published_at": row["published_at"]}
+        return {}
+
+    def _alias(self, url: str, article_id: int, now: str, delete: bool = False) -> None:
+        if delete:
+            self.db.execute("delete from article_aliases where url = ?", [url])
+            return
+        self.db.execute(
+            "insert into article_aliases (url, article_id, host, first_seen_at) values (?, ?, ?, ?)"
+            " on conflict(url) do update set article_id = excluded.article_id",
+            [url, article_id, host_of(url), now])
+
+    def _version(self, article_id: int, version: int, row: dict) -> None:
+        self.db["article_versions"].insert({
+            "article_id": article_id, "version": version, "fetched_at": row["fetched_at"],
+            "title": row["title"], "body": row["body"], "content_hash": row["content_hash"],
+            "run_id": self.run_id,
+        })
+
+    def _stem(self, article_id: int, row: dict) -> None:
+        self.db["article_stems"].upsert(
+            {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}, pk="id")
+
+    def _resolve_failure(self, url: str, now: str) -> None:
+        self.db.execute("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
+                        [now, url])
+
+    def record_failures(self, source: str, failures: list[dict], *, max_attempts: int = 5,
+                        backoff_hours: float = 6) -> None:
+        """Remember pages that failed, with their reason; later runs retry them with backoff."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        with self.db.atomic():
+            for failure in failures:
+                rows = list(self.db.query("select attempts from failed_pages where url = ?", [failure["url"]]))
+                attempts = (rows[0]["attempts"] if rows else 0) + 1
+                retry_at = now + timedelta(hours=backoff_hours * 2 ** (attempts - 1))
+                self.db["failed_pages"].upsert({
+                    "url": failure["url"], "source": source, "kind": failure.get("kind"),
+                    "reason": failure["reason"], "status": failure.get("status"),
+                    "attempts": attempts, "last_failed_at": _iso(now),
+                    "next_retry_at": _iso(retry_at), "given_up": int(attempts >= max_attempts),
+                    "resolved_at": None, "run_id": self.run_id,
+                }, pk="url")
+                self.db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
+                                " where url = ?", [_iso(now), failure["url"]])
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

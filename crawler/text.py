@@ -1,0 +1,189 @@
+"""Article text: HTML to paragraphs, whitespace, and boilerplate kept out of the body.
+
+Pure functions over lists of paragraphs. The phrase lists live in ``data/boilerplate.toml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+from parsel import Selector
+
+BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "figcaption", "div")
+LINE_BREAK = "\x00"  # stands for <br>: Drupal pages separate paragraphs with it
+SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+@cache
+def rules() -> dict:
+    return tomllib.loads(files("crawler").joinpath("data/boilerplate.toml").read_text("utf-8"))
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern | list[re.Pattern]]:
+    data = rules()
+    related = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in data["related"]["lead_words"])
+    outlets = "|".join(re.escape(o).replace(r"\ ", r"\s+") for o in data["dateline"]["outlets"])
+    words = data["dateline"]["max_words"]
+    return {
+        "related": re.compile(rf"^\(?\s*(?:{related})\s*:?\s*(?P<title>.*?)\s*\)?\s*$", re.I | re.S),
+        "dateline": re.compile(
+            rf"^(?P<dateline>(?:(?:{outlets})(?:\s*,\s*(?:{outlets}))*"
+            rf"|[A-Z][\w.'’]*(?:\s+[\w.'’]+){{0,{words - 1}}}?)"
+            rf"(?:\s*,\s*\d{{1,2}}\s+\w+\s+\d{{4}})?)\s+[–—-]{{1,2}}\s+(?=\S)",
+            re.I,
+        ),
+        "closing": re.compile(r"\s*\((?P<tag>[^()]{2,60})\)\s*$"),
+        "standalone": [re.compile(p, re.I) for p in data["closing_tag"]["standalone"]],
+        "meta": [re.compile(p, re.I) for p in data["meta_lines"]["patterns"]],
+    }
+
+
+def clean_whitespace(text: str) -> str:
+    """NFC, one space between words, no space at line ends, at most one blank line."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_paragraphs(html: str) -> tuple[list[str], list[str]]:
+    """Paragraphs and figure captions of an HTML fragment (e.g. Kemendagri's ``blog_desc``)."""
+    root = Selector(text=f"<div id='__root'>{html}</div>")
+    captions = [clean_whitespace(" ".join(c.css("::text").getall()))
+                for c in root.css("figcaption, .caption, .wp-caption-text")]
+    for node in root.css("figcaption, .caption, .wp-caption-text, script, style"):
+        node.drop()
+    paragraphs = block_texts(root.css("#__root"))
+    return paragraphs, [c for c in captions if c]
+
+
+def block_texts(container) -> list[str]:
+    """The text of each innermost block element below ``container``, in document order."""
+    blocks = container.xpath(
+        ".//*[self::p or self::h2 or self::h3 or self::h4 or self::li or self::blockquote"
+        " or self::pre or (self::div and not(.//p or .//div or .//li))]"
+    )
+    texts = []
+    for block in blocks:
+        if block.xpath("boolean(ancestor::p or ancestor::li or ancestor::blockquote or ancestor::pre)").get() == "1":
+            continue
+        for chunk in "".join(_inline_text(block)).split(LINE_BREAK):
+            text = clean_whitespace(chunk)
+            if text:
+                texts.append(text)
+    return texts
+
+
+def _inline_text(node) -> list[str]:
+    parts = []
+    for child in node.xpath("node()"):
+        tag = child.xpath("name()").get()
+        if not tag:
+            parts.append(child.get())
+        elif tag == "br":
+            parts.append(LINE_BREAK)
+        elif tag not in ("script", "style", "figcaption"):
+            parts.extend(_inline_text(child))
+    return parts
+
+
+@dataclass
+class Stripped:
+    paragraphs: list[str]
+    dateline: str | None = None
+    source_unit: str | None = None
+    related: list[dict] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def strip_boilerplate(paragraphs: list[str], title: str | None = None,
+                      related_links: dict[str, str] | None = None) -> Stripped:
+    """Split a page's paragraphs into the article text and the boilerplate around it.
+
+    Everything before the dateline paragraph (when it is among the first four) is a photo
+    caption or page furniture; inserts, meta lines and the closing sign-off are taken out and
+    kept in their own fields.
+    """
+    pats = _patterns()
+    related_links = related_links or {}
+    out = Stripped(paragraphs=[])
+    title_key = match_key(title) if title else None
+    kept: list[str] = []
+    for paragraph in paragraphs:
+        text = clean_whitespace(paragraph)
+        if not text or (title_key and match_key(text) == title_key):
+            continue
+        if any(p.match(text) for p in pats["meta"]):
+            out.removed.append(text)
+            continue
+        if match := pats["related"].match(text):
+            if len(text) < 300:
+                ref = match["title"].strip()
+                out.related.append({"title": ref, "url": related_links.get(match_key(ref))})
+                continue
+        kept.append(text)
+
+    for index, text in enumerate(kept[:4]):
+        match = pats["dateline"].match(text)
+        if match and not _looks_like_sentence(match["dateline"]):
+            out.captions.extend(kept[:index])
+            out.dateline = match["dateline"].strip()
+            kept = [text[match.end():].strip(), *kept[index + 1:]]
+            break
+
+    if kept:
+        last = kept[-1]
+        if any(p.match(last) for p in pats["standalone"]):
+            out.source_unit = last.strip("*() ")
+            kept = kept[:-1]
+        elif (match := pats["closing"].search(last)) and _is_sign_off(match["tag"]):
+            out.source_unit = match["tag"].strip()
+            rest = last[: match.start()].rstrip()
+            kept[-1:] = [rest] if rest else []
+    out.paragraphs = kept
+    return out
+
+
+def _looks_like_sentence(candidate: str) -> bool:
+    """A dateline is a name, not the start of a sentence that happens to contain a dash."""
+    words = candidate.split()
+    lowers = [w for w in words if w[:1].islower() and w.lower() not in ("dan", "di")]
+    return len(lowers) > 1
+
+
+def _is_sign_off(tag: str) -> bool:
+    data = rules()["closing_tag"]
+    words = tag.split()
+    if not words or len(words) > data["max_words"]:
+        return False
+    lowered = tag.lower()
+    return tag == lowered or any(w in lowered for w in data["unit_words"])
+
+
+def match_key(text: str) -> str:
+    """Lower case, punctuation folded to spaces: for comparing titles and phrases."""
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def release_key(title: str | None, body: str | None) -> str | None:
+    """Identity of one press release, whichever host published it: title and lead, normalised."""
+    if not title or not body:
+        return None
+    basis = match_key(title) + "|" + match_key(body)[:200]
+    return hashlib.sha1(basis.encode()).hexdigest()[:20]
+
+
+def content_hash(title: str | None, body: str | None) -> str:
+    return hashlib.sha1(f"{title or ''}\n{body or ''}".encode()).hexdigest()
+
+
+def leaked_phrases(body: str) -> list[str]:
+    lowered = body.lower()
+    return [p for p in rules()["phrases"]["leak"] if p in lowered]
