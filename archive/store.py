@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from archive.search import stem_text
+from crawler.dates import DateResult, strength
 from crawler.urls import host_of
 
 # A release published on several hosts is filed under the host that originates it.
 HOST_RANK = {"mmc.kotawaringinbaratkab.go.id": 0, "kemendagri.go.id": 0}
-CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1, None: 0}
 ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
@@ -33,6 +33,11 @@ JSON_FIELDS = {"captions", "related", "tags", "image_urls", "election_terms", "e
 
 def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _date_strength(row: dict) -> int:
+    return strength(DateResult(row["published_date"], row["published_at"], row["date_text"],
+                               row["date_method"], row["date_confidence"]))
 
 
 def _rank(url: str) -> int:
@@ -138,7 +143,7 @@ class ArchiveWriter:
 
     @staticmethod
     def _better_date(existing: dict, row: dict) -> dict:
-        if CONFIDENCE_RANK.get(row["date_confidence"], 0) > CONFIDENCE_RANK.get(existing["date_confidence"], 0):
+        if _date_strength(row) > _date_strength(existing):
             return {k: row[k] for k in DATE_FIELDS}
         if existing["published_at"] is None and row["published_at"] and row["published_date"] == existing["published_date"]:
             return {"published_at": row["published_at"]}

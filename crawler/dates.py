@@ -60,6 +60,7 @@ RELATIVE = re.compile(
 # itself, then what a listing says, then dates in the story's lead and caption.
 KIND_ORDER = ["api", "jsonld", "meta", "time", "bullet", "dateline", "listing", "lead", "caption",
               "relative", "title"]
+RANK = {"high": 3, "medium": 2, "low": 1}
 STORY_KINDS = {"lead", "caption"}
 CONFIDENCE = {"api": "high", "jsonld": "high", "meta": "high", "time": "high", "bullet": "high",
               "dateline": "high", "listing": "high", "lead": "medium", "caption": "medium",
@@ -208,10 +209,15 @@ def resolve(evidence: list[dict], fetched_at: str | None = None) -> DateResult:
             full_dates.append(d)
     mentioned = tuple(int(y) for e in ordered if e["kind"] in STORY_KINDS | {"title"}
                       for y in YEAR_MENTION.findall(e["text"]))
+    best: DateResult | None = None
     for item in ordered:
         result = _resolve_one(item, fetched, full_dates, mentioned)
-        if result:
-            return result
+        if result and (best is None or strength(result) > strength(best)):
+            best = result
+            if result.date_confidence == "high":
+                break
+    if best:
+        return best
     first = ordered[0]["text"].strip()[:200] if ordered else None
     return DateResult(None, None, first, None, None)
 
@@ -223,6 +229,8 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
         return None
     confidence = CONFIDENCE.get(kind, "low")
     if kind in ("api", "jsonld", "meta", "time") and (stamp := parse_iso(text)):
+        if len(text) == 10:  # a date without a time of day
+            return DateResult(text, None, text, f"{kind}: iso", confidence)
         return _stamp_result(stamp, text, f"{kind}: iso", confidence)
     in_story = kind in STORY_KINDS
     if not in_story and (stamp := parse_relative(text, fetched)):
@@ -249,6 +257,19 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
         stamp = datetime(day.year, day.month, day.day, parsed.hour, parsed.minute, tzinfo=zone)
         return _stamp_result(stamp, text, method, confidence)
     return DateResult(day.isoformat(), None, text, method, confidence)
+
+
+METHOD_STRENGTH = (("year from fetch time", 0), ("year from weekday", 1),
+                   ("year from mentioned year", 2), ("year from other date", 3))
+
+
+def strength(result: DateResult) -> int:
+    """How much to trust a date, to choose between two: confidence first, then the rule."""
+    if result.published_date is None:
+        return -1
+    method = result.date_method or ""
+    rule = next((value for text, value in METHOD_STRENGTH if text in method), 4)
+    return RANK.get(result.date_confidence, 0) * 10 + rule
 
 
 def _stamp_result(stamp: datetime, text: str, method: str, confidence: str) -> DateResult:

@@ -46,7 +46,7 @@ def run_lock(db_path: str):
     process dies (even by SIGKILL), so a stale lock file never blocks the next run."""
     lock_path = Path(db_path).with_name(Path(db_path).name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "a+")
+    handle = open(lock_path, "a+")  # noqa: SIM115 - held open for as long as the run lasts
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -171,7 +171,7 @@ def _crawl_locked(options: CrawlOptions) -> int:
         else:
             stats = crawlers[source].stats.get_stats()
             row = _ledger_row(run_id, source, stats, started, finished, origins[source])
-            row.update(zip(("health", "health_reason"), judge_health(db, row, stats)))
+            row["health"], row["health_reason"] = judge_health(db, row, stats)
         row["exit_code"] = (EXIT_SOURCE_BROKEN if row["health"] == "broken"
                             else EXIT_PAGES_FAILED if row["articles_failed"] else EXIT_OK)
         codes.append(row["exit_code"])
@@ -211,8 +211,6 @@ def _ledger_row(run_id: str, source: str, stats: dict, started: str, finished: s
         "articles_aliased": stats.get("archive/articles/aliased", 0),
         "articles_failed": stats.get("archive/articles/failed", 0),
         "coverage": json.dumps(coverage),
-        "listing_entries": stats.get("archive/listing/entries", 0),
-        "items": stats.get("item_scraped_count", 0),
     }
 
 
@@ -227,8 +225,8 @@ def judge_health(db, row: dict, stats: dict) -> tuple[str, str]:
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    listing_entries = row.pop("listing_entries")
-    items = row.pop("items")
+    listing_entries = stats.get("archive/listing/entries", 0)
+    items = stats.get("item_scraped_count", 0)
     ok_responses = row["responses_2xx"]
     if row["requests"] and not ok_responses:
         blocked = stats.get("downloader/response_status_count/403", 0) + stats.get(

@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.items import Article
-from crawler.urls import Mirror, canonical_url
+from crawler.urls import Mirror, canonical_url, host_of
 
 
 def utc_now() -> str:
@@ -31,7 +31,8 @@ class ArchiveSpider(scrapy.Spider):
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mirror = Mirror(self.HOSTS, origin or None)
-        self.url_list = _read_url_list(urls) if urls else None
+        hosts = {host_of(origin) for _, origin in self.HOSTS}
+        self.url_list = [u for u in _read_url_list(urls) if host_of(u) in hosts] if urls else None
         self.failures: list[dict] = []
         self.known: dict[str, dict] = {}
         self.retry_urls: list[str] = []

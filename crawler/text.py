@@ -123,11 +123,10 @@ def strip_boilerplate(paragraphs: list[str], title: str | None = None,
         if any(p.match(text) for p in pats["meta"]):
             out.removed.append(text)
             continue
-        if match := pats["related"].match(text):
-            if len(text) < 300:
-                ref = match["title"].strip()
-                out.related.append({"title": ref, "url": related_links.get(match_key(ref))})
-                continue
+        if (match := pats["related"].match(text)) and len(text) < 300:
+            ref = match["title"].strip()
+            out.related.append({"title": ref, "url": related_links.get(match_key(ref))})
+            continue
         kept.append(text)
 
     for index, text in enumerate(kept[:4]):

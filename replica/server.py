@@ -144,9 +144,8 @@ class World:
                 return _html(pages.portal_node(release))
         elif path in ("/en/archive", "/en/archive/"):
             return _html(pages.portal_archive_index(sorted(self.portal_months, reverse=True)))
-        elif match := re.match(r"^/en/archive/(\d{6})$", path):
-            if match[1] in self.portal_months:
-                return _html(pages.portal_archive_month(self.portal_months[match[1]]))
+        elif (match := re.match(r"^/en/archive/(\d{6})$", path)) and match[1] in self.portal_months:
+            return _html(pages.portal_archive_month(self.portal_months[match[1]]))
         return _not_found()
 
     def _kemendagri(self, path: str, query: dict) -> tuple[int, str, bytes]:

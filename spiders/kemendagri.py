@@ -25,8 +25,11 @@ class KemendagriSpider(ArchiveSpider):
     name = "kemendagri"
     HOSTS = (("/api/", BACKEND), ("/", SITE))
 
-    async def start(self):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.wanted = set(self.url_list) if self.url_list is not None else None
+
+    async def start(self):
         yield self.api_request(1)
 
     def api_request(self, page: int):

@@ -122,6 +122,8 @@ class MmcKobarSpider(ArchiveSpider):
                      if a != url],
             parser=("jsonld+" if ld else "") + parser,
         )
+        if self.url_list is not None:
+            return  # a URL list is crawled as given, without discovery
         for href in container.css("a::attr(href)").getall():
             target = self.absolute(response, href)
             path = target.split("/", 3)[-1] if target.count("/") >= 3 else ""

@@ -1,0 +1,75 @@
+"""Shared fixtures: a replica on 127.0.0.1, and crawls of it in a child process.
+
+Crawls run in a subprocess because Twisted's reactor starts once per process, and because
+that is how cron runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from replica.server import serve
+
+
+@dataclass
+class Replica:
+    server: object
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def manifest(self) -> dict:
+        with urllib.request.urlopen(self.base + "/__replica__/manifest.json", timeout=10) as response:
+            return json.load(response)
+
+    def control(self, **command) -> dict:
+        request = urllib.request.Request(self.base + "/__replica__/control", data=json.dumps(command).encode(),
+                                         method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+
+def start_replica(articles: int = 72) -> Replica:
+    server = serve(0, articles=articles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Replica(server)
+
+
+@pytest.fixture(scope="session")
+def replica():
+    """The default replica, shared and never changed."""
+    running = start_replica()
+    yield running
+    running.server.shutdown()
+
+
+@pytest.fixture
+def fresh_replica():
+    """A replica of its own, for tests that change the world between crawls."""
+    running = start_replica()
+    yield running
+    running.server.shutdown()
+
+
+def run_crawl(db: Path, replica: Replica, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--replica", replica.base,
+               "--log-file", str(db.with_suffix(".log")), *extra]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def crawled(replica, tmp_path_factory):
+    """One full crawl of the default replica into a fresh archive; its path and result."""
+    db = tmp_path_factory.mktemp("archive") / "archive.db"
+    result = run_crawl(db, replica)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return db, result

@@ -1,0 +1,93 @@
+"""Integration: real crawls of the replica over HTTP, compared with its manifest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sqlite_utils import Database
+
+from tests.conftest import run_crawl
+
+
+def test_archive_equals_the_replica_manifest(crawled, replica):
+    db_path, _ = crawled
+    db = Database(db_path)
+    manifest = replica.manifest()
+    rows = {r["url"]: r for r in db.query("select * from articles")}
+    aliases = {r["url"]: r["article_id"] for r in db.query("select * from article_aliases")}
+    assert len(rows) == len(manifest["articles"]) >= 60
+    for true in manifest["articles"]:
+        row = rows[true["url"]]
+        assert (row["source"], row["title"], row["body"], row["published_date"]) == \
+            (true["source"], true["title"], true["body"], true["published_date"]), true["url"]
+        if true["published_at"]:
+            assert row["published_at"] == true["published_at"]
+        assert {u for u, a in aliases.items() if a == row["id"]} == set(true["aliases"])
+    assert set(aliases).isdisjoint(rows)
+
+
+def test_both_sources_and_the_copies_are_in_the_archive(crawled, replica):
+    db = Database(crawled[0])
+    counts = dict(db.execute("select source, count(*) from articles group by source").fetchall())
+    manifest = replica.manifest()
+    assert counts == {s: sum(a["source"] == s for a in manifest["articles"]) for s in ("mmc_kobar", "kemendagri")}
+    assert db["article_aliases"].count == sum(len(a["aliases"]) for a in manifest["articles"]) > 0
+
+
+def test_ledger_has_one_healthy_row_per_source(crawled):
+    db = Database(crawled[0])
+    rows = list(db.query("select * from crawl_runs order by source"))
+    assert [(r["source"], r["health"], r["exit_code"]) for r in rows] == [
+        ("kemendagri", "ok", 0), ("mmc_kobar", "ok", 0)]
+    assert all(r["responses_2xx"] > 0 and r["articles_new"] > 0 for r in rows)
+    assert json.loads(rows[0]["coverage"])["body"] == 1.0
+
+
+def test_cron_output_is_one_summary_line(crawled):
+    _, result = crawled
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and "mmc_kobar: ok" in lines[0] and "kemendagri: ok" in lines[0]
+
+
+def test_second_run_with_nothing_new_makes_a_handful_of_requests(crawled, replica, tmp_path):
+    db_path = tmp_path / "copy.db"
+    source = Database(crawled[0])
+    source.execute(f"vacuum into '{db_path}'")
+    result = run_crawl(db_path, replica)
+    assert result.returncode == 0, result.stderr
+    db = Database(db_path)
+    last = {r["source"]: r for r in db.query(
+        "select * from crawl_runs where run_id = (select run_id from crawl_runs order by id desc limit 1)")}
+    assert last["mmc_kobar"]["requests"] <= 5 and last["kemendagri"]["requests"] <= 3
+    assert db["articles"].count == source["articles"].count
+    assert sum(r["articles_new"] + r["articles_updated"] for r in last.values()) == 0
+
+
+def test_urls_file_crawls_only_the_listed_articles(replica, tmp_path):
+    manifest = replica.manifest()
+    wanted = [a["url"] for a in manifest["articles"] if a["source"] == "mmc_kobar"][:2]
+    wanted += [a["url"] for a in manifest["articles"] if a["source"] == "kemendagri"][:1]
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text("\n".join(wanted) + "\n")
+    result = run_crawl(tmp_path / "a.db", replica, "--urls", str(url_file))
+    assert result.returncode == 0, result.stderr
+    urls = {r["url"] for r in Database(tmp_path / "a.db").query("select url from articles")}
+    assert urls == set(wanted)
+
+
+def test_unreachable_real_sites_fail_fast_with_a_clear_message(tmp_path):
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "real.db"),
+               "--log-file", str(tmp_path / "real.log")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 4
+    assert "site unreachable" in result.stdout
+    rows = list(Database(tmp_path / "real.db").query("select source, health from crawl_runs"))
+    assert {r["health"] for r in rows} == {"broken"} and len(rows) == 2
+
+
+def test_bad_usage_is_exit_code_2(tmp_path):
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "x.db"), "--origin", "nosuch=http://x"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--origin" in result.stderr
