@@ -13,12 +13,11 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from importlib.resources import files
 from pathlib import Path
 
+from archive.site import serve_command
 from crawler import run
 
 DEFAULT_DB = "data/archive.db"
@@ -150,26 +149,6 @@ def cmd_status(args) -> int:
     return worst
 
 
-def datasette_command(db: str, host: str, port: int) -> list[str]:
-    """The ``datasette serve`` call for an archive, with this project's metadata and plugins."""
-    import yaml
-
-    root = files("archive")
-    metadata = yaml.safe_load(root.joinpath("metadata.yml").read_text("utf-8"))
-    name = Path(db).stem
-    metadata["databases"] = {name: metadata["databases"]["archive"]}
-    metadata_file = Path(tempfile.mkdtemp(prefix="pilkada-ds-")) / "metadata.json"
-    metadata_file.write_text(json.dumps(metadata))
-    return [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(metadata_file),
-            "--plugins-dir", str(root.joinpath("plugins")), "--template-dir", str(root.joinpath("templates")),
-            "--host", host, "--port", str(port), *settings_args()]
-
-
-def settings_args() -> list[str]:
-    settings = json.loads(files("archive").joinpath("settings.json").read_text("utf-8"))
-    return [arg for key, value in settings.items() for arg in ("--setting", key, str(value))]
-
-
 def cmd_serve(args) -> int:
     from archive.schema import open_archive
 
@@ -177,7 +156,7 @@ def cmd_serve(args) -> int:
         raise UsageError(f"no archive at {args.db}: run `pilkada-archive crawl` first")
     open_archive(args.db).close()
     print(f"Serving the archive on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    return subprocess.call(datasette_command(args.db, args.host, args.port))
+    return subprocess.call(serve_command(args.db, args.host, args.port))
 
 
 def cmd_replica(args) -> int:
@@ -204,7 +183,7 @@ def cmd_demo(args) -> int:
         _wait_for(base + "/__replica__/manifest.json")
         code = main(["crawl", "--db", args.db, "--replica", base])
         print(f"crawl finished with exit code {code}")
-        datasette = subprocess.Popen(datasette_command(args.db, "127.0.0.1", args.port))
+        datasette = subprocess.Popen(serve_command(args.db, "127.0.0.1", args.port))
         children.append(datasette)
         print(f"\n  Archive: http://127.0.0.1:{args.port}/   (Ctrl-C stops the replica and Datasette)\n",
               flush=True)

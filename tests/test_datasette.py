@@ -1,0 +1,59 @@
+"""The published archive, through Datasette's test client, on a real crawl of the replica."""
+
+import pytest
+
+from archive.site import app
+
+
+@pytest.fixture
+async def site(crawled):
+    datasette = app(crawled[0])
+    await datasette.invoke_startup()
+    return datasette
+
+
+async def get_json(site, path):
+    response = await site.client.get(path)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_search_finds_election_articles(site):
+    rows = await get_json(site, "/archive/articles.json?_search=pilkada&_shape=array&_size=max")
+    assert rows and all("pilkada" in (r["title"] + r["body"]).lower() for r in rows)
+
+
+async def test_stemmed_search_matches_affixed_forms(site):
+    exact = await get_json(site, "/archive/articles.json?_search=pilih&_shape=array&_size=max")
+    stemmed = await get_json(site, "/archive/cari.json?q=pilih&source=&_shape=array")
+    assert len(stemmed) > len(exact)
+    texts = [r["title"] + r["awal"] for r in stemmed]
+    assert any("pemilih" in t.lower() or "pemilihan" in t.lower() for t in texts)
+
+
+async def test_hyphenated_query_does_not_break_search(site):
+    await get_json(site, "/archive/articles.json?_search=se-Indonesia&_shape=array")
+    await get_json(site, "/archive/cari.json?q=calon-calon%20%22&source=&_shape=array")
+
+
+async def test_articles_are_newest_first_with_source_and_month_facets(site):
+    data = await get_json(site, "/archive/articles.json?_size=5")
+    assert {"source", "published_month", "election_related"} <= set(data["facet_results"])
+    sources = {f["value"] for f in data["facet_results"]["source"]["results"]}
+    assert sources == {"mmc_kobar", "kemendagri"}
+    dates = [row[data["columns"].index("published_date")] for row in data["rows"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+async def test_canned_queries_for_coverage_and_health(site):
+    months = await get_json(site, "/archive/coverage_over_time.json?source=&_shape=array")
+    assert sum(m["articles"] for m in months) == 72 and sum(m["election_articles"] for m in months) > 0
+    health = await get_json(site, "/archive/source_health.json?_shape=array")
+    assert {(h["source"], h["health"]) for h in health} == {("mmc_kobar", "ok"), ("kemendagri", "ok")}
+
+
+async def test_fts_tables_are_hidden_and_urls_link_to_the_real_site(site):
+    tables = {t["name"]: t["hidden"] for t in (await get_json(site, "/archive.json"))["tables"]}
+    assert tables["articles_fts"] and tables["article_stems"] and not tables["articles"]
+    row = (await site.client.get("/archive/articles/1")).text
+    assert 'href="https://' in row
