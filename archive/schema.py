@@ -60,6 +60,7 @@ TABLES: dict[str, dict] = {
             "responses_2xx": int, "responses_3xx": int, "responses_4xx": int, "responses_5xx": int,
             "errors": int, "articles_new": int, "articles_updated": int,
             "articles_unchanged": int, "articles_aliased": int, "articles_failed": int,
+            "articles_removed": int, "articles_held_back": int,
             "coverage": JSON, "health": str, "health_reason": str, "exit_code": int,
         },
         "indexes": [(["source", "started_at"], False), (["run_id"], False)],

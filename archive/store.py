@@ -59,7 +59,7 @@ class ArchiveWriter:
     def __init__(self, db: Database, run_id: str | None = None):
         self.db = db
         self.run_id = run_id
-        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0}
+        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0}
 
     def write(self, items: list[dict]) -> list[str]:
         """Apply a batch in one transaction; returns what happened to each item."""
@@ -115,6 +115,12 @@ class ArchiveWriter:
             changes.update(self._better_date(existing, row))
             self.db["articles"].update(article_id, changes)
             return "unchanged", article_id
+        if "generic" in (row["parser"] or "") and "generic" not in (existing["parser"] or ""):
+            # The page no longer matches the selectors (layout change?): the generic extractor's
+            # text is not trusted to replace what the selectors extracted. Health reports it.
+            self.counts["held_back"] += 1
+            self.db["articles"].update(article_id, {"last_seen_at": now, "removed_at": None})
+            return "unchanged", article_id
         version = (existing["version"] or 1) + 1
         row.update(last_seen_at=now, version=version, removed_at=None)
         row.pop("url")
@@ -168,6 +174,13 @@ class ArchiveWriter:
     def _stem(self, article_id: int, row: dict) -> None:
         self.db["article_stems"].upsert(
             {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}, pk="id")
+
+    def mark_removed(self, url: str) -> bool:
+        """A known article its source no longer serves (404/410): marked, never deleted."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update articles set removed_at = coalesce(removed_at, ?) where url = ?", [utc_now(), url])
+        return cursor.rowcount > 0
 
     def _resolve_failure(self, url: str, now: str) -> None:
         self.db.execute("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",

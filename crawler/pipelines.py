@@ -78,6 +78,7 @@ class ValidatePipeline(_Pipeline):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        self.stats.inc_value(f"archive/parser/{(adapter.get('parser') or 'unknown').split('+')[-1]}")
         for field in COVERAGE_FIELDS:
             if adapter.get(field):
                 self.stats.inc_value(f"archive/field/{field}/present")
@@ -142,10 +143,19 @@ class StorePipeline(_Pipeline):
     def close_spider(self):
         self.flush()
         settings = self.crawler.settings
-        self.writer.record_failures(self.spider.name, self.spider.failures,
+        for url in self.spider.vanished:
+            if self.writer.mark_removed(url):
+                self.stats.inc_value("archive/articles/removed")
+        failures = []
+        for failure in self.spider.failures:
+            if failure.get("status") in (404, 410) and self.writer.mark_removed(failure["url"]):
+                self.stats.inc_value("archive/articles/removed")
+            else:
+                failures.append(failure)
+        self.writer.record_failures(self.spider.name, failures,
                                     max_attempts=settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
         for outcome, count in self.writer.counts.items():
             self.stats.set_value(f"archive/articles/{outcome}", count)
-        self.stats.set_value("archive/articles/failed", len(self.spider.failures))
+        self.stats.set_value("archive/articles/failed", len(failures))
         self.db.close()
 

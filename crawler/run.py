@@ -101,14 +101,23 @@ def known_state(db, sources: tuple[str, ...], recheck_days: int, since: str | No
     if since:
         cutoff = min(cutoff, since)
     state: dict[str, dict] = {s: {"known": {}, "retry": []} for s in sources}
-    for row in db.query("select id, url, source, published_date from articles where removed_at is null"):
+    for row in db.query("select id, url, source, published_date, date_confidence from articles "
+                        "where removed_at is null"):
         if row["source"] in state:
             recheck = row["published_date"] is None or row["published_date"] >= cutoff
-            state[row["source"]]["known"][row["url"]] = {"recheck": recheck}
+            state[row["source"]]["known"][row["url"]] = {"recheck": recheck,
+                                                          "weak_date": row["date_confidence"] != "high"}
     for row in db.query("select l.url, a.source, a.published_date from article_aliases l "
                         "join articles a on a.id = l.article_id"):
         if row["source"] in state:
             state[row["source"]]["known"][row["url"]] = {"recheck": False}
+    for source in sources:
+        last = list(db.query("select finish_reason from crawl_runs where source = ? and finished_at is not null "
+                             "and finish_reason != 'preflight failed' order by id desc limit 1", [source]))
+        unfinished = list(db.query("select 1 from crawl_runs where source = ? and finished_at is null "
+                                   "and id > coalesce((select max(id) from crawl_runs where source = ? "
+                                   "and finished_at is not null), 0)", [source, source]))
+        state[source]["complete"] = bool(last) and last[0]["finish_reason"] == "finished" and not unfinished
     due = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for row in db.query("select url, source, kind from failed_pages where resolved_at is null "
                         "and given_up = 0 and next_retry_at <= ?", [due]):
@@ -147,6 +156,11 @@ def _crawl_locked(options: CrawlOptions) -> int:
 
     started = _now()
     unreachable = {s: preflight(s) for s in options.sources if not origins[s]}
+    # A row per source from the start: a run killed before its end leaves it unfinished, and
+    # the next run then walks every listing page instead of stopping at known articles.
+    row_ids = {s: db["crawl_runs"].insert({"run_id": run_id, "source": s, "started_at": started,
+                                           "origin": origins[s] or "real site"}).last_pk
+               for s in options.sources}
     process = CrawlerProcess(settings)
     crawlers = {}
     for source in options.sources:
@@ -175,7 +189,7 @@ def _crawl_locked(options: CrawlOptions) -> int:
         row["exit_code"] = (EXIT_SOURCE_BROKEN if row["health"] == "broken"
                             else EXIT_PAGES_FAILED if row["articles_failed"] else EXIT_OK)
         codes.append(row["exit_code"])
-        db["crawl_runs"].insert(row)
+        db["crawl_runs"].update(row_ids[source], row)
     db.close()
     return max(codes, key=lambda c: {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_SOURCE_BROKEN: 2}[c])
 
@@ -210,6 +224,8 @@ def _ledger_row(run_id: str, source: str, stats: dict, started: str, finished: s
         "articles_unchanged": stats.get("archive/articles/unchanged", 0),
         "articles_aliased": stats.get("archive/articles/aliased", 0),
         "articles_failed": stats.get("archive/articles/failed", 0),
+        "articles_removed": stats.get("archive/articles/removed", 0),
+        "articles_held_back": stats.get("archive/articles/held_back", 0),
         "coverage": json.dumps(coverage),
     }
 
@@ -227,15 +243,22 @@ def judge_health(db, row: dict, stats: dict) -> tuple[str, str]:
     settings = get_project_settings()
     listing_entries = stats.get("archive/listing/entries", 0)
     items = stats.get("item_scraped_count", 0)
-    ok_responses = row["responses_2xx"]
+    robots_ok = sum(v for k, v in stats.items() if k.startswith("robotstxt/response_status_count/2"))
+    ok_responses = row["responses_2xx"] - robots_ok
     if row["requests"] and not ok_responses:
         blocked = stats.get("downloader/response_status_count/403", 0) + stats.get(
             "downloader/response_status_count/429", 0)
         if blocked:
             return "broken", "blocked (403/429)"
-        return "broken", "site unreachable (no successful response)"
+        errors = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                  if k.startswith("downloader/response_status_count/") and not k.endswith("/200")}
+        detail = ", ".join(f"{n}× HTTP {code}" for code, n in sorted(errors.items())) or "no response"
+        return "broken", f"site unreachable: no successful response ({detail})"
     if not listing_entries and not items:
         return "broken", "layout changed? no listing entries and no articles found"
+    generic = stats.get("archive/parser/generic", 0)
+    if items >= 5 and generic / items > settings.getfloat("HEALTH_GENERIC_SHARE", 0.5):
+        return "broken", f"layout changed? {generic} of {items} articles needed the generic extractor"
     previous = list(db.query(
         "select coverage from crawl_runs where source = ? and health = 'ok' and coverage is not null "
         "order by id desc limit ?", [row["source"], settings.getint("HEALTH_HISTORY_RUNS", 5)]))

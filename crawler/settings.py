@@ -52,6 +52,7 @@ ARCHIVE_MAX_ATTEMPTS = 5
 HEALTH_HISTORY_RUNS = 5
 HEALTH_COVERAGE_DROP = 0.5
 HEALTH_PARSE_FAILURE_SHARE = 0.2
+HEALTH_GENERIC_SHARE = 0.5  # articles the selectors missed and the generic extractor had to take
 
 FAST_SETTINGS = {
     "DOWNLOAD_DELAY": 0,

@@ -36,6 +36,8 @@ class ArchiveSpider(scrapy.Spider):
         self.failures: list[dict] = []
         self.known: dict[str, dict] = {}
         self.retry_urls: list[str] = []
+        self.previous_complete = False
+        self.vanished: list[str] = []  # known articles the source's complete listing no longer has
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -45,12 +47,20 @@ class ArchiveSpider(scrapy.Spider):
             state = json.loads(Path(state_file).read_text("utf-8")).get(spider.name, {})
             spider.known = state.get("known", {})
             spider.retry_urls = state.get("retry", [])
+            spider.previous_complete = state.get("complete", False)
         return spider
 
     def retry_requests(self, callback):
         """Pages that failed in earlier runs and are due for another attempt."""
         for url in self.retry_urls:
             yield self.request(url, callback, meta={"retry_of_failure": True})
+
+    def recheck_requests(self, callback):
+        """Known articles inside the re-check window, fetched directly: an edit shows up as a
+        new version, and a page that now answers 404/410 marks its article removed."""
+        for url, info in self.known.items():
+            if info.get("recheck"):
+                yield self.request(url, callback)
 
     def count_listing_entries(self, count: int) -> None:
         self.crawler.stats.inc_value("archive/listing/entries", count)
@@ -103,6 +113,11 @@ class ArchiveSpider(scrapy.Spider):
 
     def is_known(self, canonical: str) -> bool:
         return canonical in self.known
+
+    @property
+    def incremental(self) -> bool:
+        """Stop listings at known articles only when the last run of this source finished."""
+        return bool(self.known) and self.previous_complete
 
 
 def _read_url_list(path: str) -> list[str]:

@@ -169,7 +169,7 @@ def _dress_mmc(release: Release, lead: str, body: list[str], rng: random.Random,
     if len(body) >= 3 and rng.random() < 0.3:
         release.mid_caption = (2, f"Para peserta mengikuti kegiatan di Pangkalan Bun, {release.lead_date_phrase}")
     release.listed = index % 9 != 4
-    if not release.listed and not (release.caption and "/" in release.caption.split("(")[-1]):
+    if not release.listed and not (release.caption and re.search(r"\(\d\d/\d\d/\d{4}\)", release.caption)):
         # An article found only through links still holds a full date: its caption says it.
         release.caption = f"Dokumentasi kegiatan, ({day.day:02d}/{day.month:02d}/{day.year})"
     release.portal_blog = index % 4 in (0, 1)

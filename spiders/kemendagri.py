@@ -28,6 +28,7 @@ class KemendagriSpider(ArchiveSpider):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.wanted = set(self.url_list) if self.url_list is not None else None
+        self.listed: set[str] = set()
 
     async def start(self):
         yield self.api_request(1)
@@ -57,6 +58,7 @@ class KemendagriSpider(ArchiveSpider):
                 self.record_parse_failure(self.canonical(response), f"item without {SLUG}: id {blog.get('id')}")
                 continue
             url = ARTICLE_URL.format(slug=slug)
+            self.listed.add(url)
             if wanted is not None and url not in wanted:
                 continue
             if self.is_known(url) and not self.known[url].get("recheck"):
@@ -70,7 +72,10 @@ class KemendagriSpider(ArchiveSpider):
             )
             if wanted is not None:
                 wanted.discard(url)
-        done = not blogs or wanted == set() or (self.known and known_here == len(blogs))
+        if not blogs and wanted is None:
+            # The whole API was read: a known article that is no longer listed was taken down.
+            self.vanished = [url for url in self.known if url not in self.listed]
+        done = not blogs or wanted == set() or (self.incremental and known_here == len(blogs))
         if not done:
             yield self.api_request(page + 1)
 

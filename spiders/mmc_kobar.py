@@ -41,6 +41,10 @@ class MmcKobarSpider(ArchiveSpider):
     name = "mmc_kobar"
     HOSTS = (("/berita", MMC), ("/id/", PORTAL), ("/index.php/", PORTAL), ("/en/", PORTAL))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.linked: set[str] = set()  # found through in-article links, before any listing
+
     async def start(self):
         if self.url_list is not None:
             for url in self.url_list:
@@ -48,12 +52,14 @@ class MmcKobarSpider(ArchiveSpider):
             return
         for request in self.retry_requests(self.parse_article):
             yield request
+        for request in self.recheck_requests(self.parse_article):
+            yield request
         for url in LISTING_PAGES:
             yield self.request(url, self.parse_listing, meta={"kind": "listing"}, dont_filter=True)
 
     def parse_listing(self, response):
         months = [self.absolute(response, h) for h in response.css(ARCHIVE_MONTH).getall()]
-        if months and not self.known:
+        if months and not self.incremental:
             for month in months:
                 yield self.request(month, self.parse_listing, meta={"kind": "listing"})
         elif months:
@@ -64,12 +70,16 @@ class MmcKobarSpider(ArchiveSpider):
         self.count_listing_entries(len(entries))
         for entry in entries:
             url = self.absolute(response, entry.css(LISTING_LINK).get(""))
-            if self.is_known(url) and not self.known[url].get("recheck"):
+            listing_date = " ".join(entry.css(LISTING_DATE).getall()).strip()
+            known = self.known.get(url, {})
+            # A known page is fetched again only when re-checked, or when this listing states
+            # the full date that its stored (inferred) date lacked.
+            if known and not known.get("recheck") and not (listing_date and known.get("weak_date")):
                 known_on_page += 1
                 continue
-            listing_date = " ".join(entry.css(LISTING_DATE).getall()).strip()
-            yield self.request(url, self.parse_article, meta={"listing_date": listing_date})
-        all_known = bool(self.known) and known_on_page == len(entries)
+            yield self.request(url, self.parse_article, meta={"listing_date": listing_date},
+                               dont_filter=url in self.linked)
+        all_known = self.incremental and known_on_page == len(entries)
         next_page = response.css(NEXT_PAGE).get()
         if next_page and not all_known:
             yield self.request(self.absolute(response, next_page), self.parse_listing,
@@ -128,5 +138,6 @@ class MmcKobarSpider(ArchiveSpider):
             target = self.absolute(response, href)
             path = target.split("/", 3)[-1] if target.count("/") >= 3 else ""
             if ARTICLE_PATH.match("/" + path) and target != url and not self.is_known(target):
-                yield self.request(target, self.parse_article)
+                self.linked.add(target)
+                yield self.request(target, self.parse_article, priority=-10)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from replica.server import serve
 
@@ -73,3 +74,19 @@ def crawled(replica, tmp_path_factory):
     result = run_crawl(db, replica)
     assert result.returncode == 0, result.stdout + result.stderr
     return db, result
+
+
+def assert_archive_matches(db_path: Path, manifest: dict) -> None:
+    """The archive holds exactly the replica's live articles, once each, copies as aliases."""
+    db = Database(db_path)
+    rows = {r["url"]: r for r in db.query("select * from articles where removed_at is null")}
+    aliases = {r["url"]: r["article_id"] for r in db.query("select * from article_aliases")}
+    assert sorted(rows) == sorted(a["url"] for a in manifest["articles"])
+    for true in manifest["articles"]:
+        row = rows[true["url"]]
+        assert (row["source"], row["title"], row["body"], row["published_date"]) == \
+            (true["source"], true["title"], true["body"], true["published_date"]), true["url"]
+        if true["published_at"]:
+            assert row["published_at"] == true["published_at"]
+        assert {u for u, a in aliases.items() if a == row["id"]} == set(true["aliases"])
+    assert set(aliases).isdisjoint(rows)
