@@ -43,7 +43,8 @@ TABLES: dict[str, dict] = {
     "article_versions": {
         "pk": "id",
         "columns": {"id": int, "article_id": int, "version": int, "fetched_at": str,
-                    "title": str, "body": str, "content_hash": str, "run_id": str},
+                    "title": str, "body": str, "content_hash": str, "run_id": str,
+                    "parser": str, "warc_file": str, "warc_record_id": str},
         "foreign_keys": [("article_id", "articles", "id")],
         "indexes": [(["article_id", "version"], True)],
     },

@@ -102,7 +102,7 @@ class ArchiveWriter:
         if existing is None:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
             article_id = self.db["articles"].insert(row).last_pk
-            self._version(article_id, 1, row)
+            self._version(article_id, 1, row, item)
             self._stem(article_id, row)
             self._resolve_failure(row["url"], now)
             return "new", article_id
@@ -125,7 +125,7 @@ class ArchiveWriter:
         row.update(last_seen_at=now, version=version, removed_at=None)
         row.pop("url")
         self.db["articles"].update(article_id, row)
-        self._version(article_id, version, {**row, "url": existing["url"]})
+        self._version(article_id, version, {**row, "url": existing["url"]}, item)
         self._stem(article_id, row)
         return "updated", article_id
 
@@ -164,11 +164,12 @@ class ArchiveWriter:
             " on conflict(url) do update set article_id = excluded.article_id",
             [url, article_id, host_of(url), now])
 
-    def _version(self, article_id: int, version: int, row: dict) -> None:
+    def _version(self, article_id: int, version: int, row: dict, evidence: dict) -> None:
         self.db["article_versions"].insert({
             "article_id": article_id, "version": version, "fetched_at": row["fetched_at"],
             "title": row["title"], "body": row["body"], "content_hash": row["content_hash"],
-            "run_id": self.run_id,
+            "run_id": self.run_id, "parser": row["parser"], "warc_file": evidence.get("warc_file"),
+            "warc_record_id": evidence.get("warc_record_id"),
         })
 
     def _stem(self, article_id: int, row: dict) -> None:

@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     replica.add_argument("--articles", type=int, default=72)
     replica.add_argument("--seed", type=int, default=2024)
 
+    reparse = commands.add_parser("reparse", help="re-run extraction over stored WARC files (no network)")
+    reparse.add_argument("--db", default=DEFAULT_DB)
+    reparse.add_argument("files", nargs="*", help="WARC files (default: every file in warc/ beside the archive)")
+
     demo = commands.add_parser("demo", help="replica + crawl + Datasette, all on 127.0.0.1")
     demo.add_argument("--db", default=DEFAULT_DB)
     demo.add_argument("--replica-port", type=int, default=8000)
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return {"crawl": cmd_crawl, "serve": cmd_serve, "status": cmd_status,
-                "replica": cmd_replica, "demo": cmd_demo}[args.command](args)
+                "replica": cmd_replica, "demo": cmd_demo, "reparse": cmd_reparse}[args.command](args)
     except UsageError as error:
         print(f"pilkada-archive: {error}", file=sys.stderr)
         return run.EXIT_USAGE
@@ -157,6 +161,22 @@ def cmd_serve(args) -> int:
     open_archive(args.db).close()
     print(f"Serving the archive on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     return subprocess.call(serve_command(args.db, args.host, args.port))
+
+
+def cmd_reparse(args) -> int:
+    from crawler.reparse import reparse
+
+    if not Path(args.db).exists():
+        raise UsageError(f"no archive at {args.db}")
+    try:
+        with run.run_lock(args.db):
+            results = reparse(args.db, [Path(f) for f in args.files] or None)
+    except run.Locked as error:
+        print(f"pilkada-archive: not reparsing: {error}", file=sys.stderr)
+        return run.EXIT_LOCKED
+    for source, counts in results.items():
+        print(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+    return run.EXIT_OK
 
 
 def cmd_replica(args) -> int:

@@ -31,6 +31,8 @@ class Article:
     fetched_at: str | None = None
     parser: str | None = None
     http_status: int | None = None
+    warc_file: str | None = None
+    warc_record_id: str | None = None
     published_date: str | None = None
     published_at: str | None = None
     date_text: str | None = None

@@ -26,6 +26,7 @@ RETRY_TIMES = 2
 DNS_TIMEOUT = 10
 CLOSESPIDER_TIMEOUT = 3 * 3600
 
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -39,6 +40,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.DedupePipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
+
+EXTENSIONS = {"crawler.warc.WarcExtension": 500, "crawler.progress.ProgressExtension": 600}
+PROGRESS_INTERVAL = 2.0
 
 ARCHIVE_DB = "data/archive.db"
 ARCHIVE_BATCH_SIZE = 200

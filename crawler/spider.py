@@ -86,9 +86,11 @@ class ArchiveSpider(scrapy.Spider):
         return canonical_url(urljoin(self.canonical(response), href))
 
     def new_article(self, response, **fields) -> Article:
+        warc = response.meta.get("warc") or {}
         return Article(url=canonical_url(self.canonical(response)), source=self.name,
-                       fetched_url=response.url, fetched_at=utc_now(),
-                       http_status=response.status, **fields)
+                       fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_now(),
+                       http_status=response.status, warc_file=warc.get("file"),
+                       warc_record_id=warc.get("record_id"), **fields)
 
     def record_failure(self, failure) -> None:
         request = failure.request

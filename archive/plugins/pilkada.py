@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from archive.search import stem_query, stem_text
@@ -15,8 +18,45 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(value, column, table):
+def render_cell(row, value, column, table):
     """Canonical URLs become links to the real site (scraped text is never rendered as HTML)."""
     if column == "url" and isinstance(value, str) and value.startswith("https://"):
         return Markup(f'<a href="{escape(value)}" rel="nofollow noopener">{escape(value)}</a>')
+    if column == "version" and table == "articles" and isinstance(value, int):
+        return Markup(f'<a href="/-/history/{int(row["id"])}" title="riwayat versi">{value}</a>')
     return None
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/history/(?P<article_id>\d+)$", article_history)]
+
+
+async def article_history(datasette, request):
+    """Every version of one article, each with a line diff against the one before it."""
+    name = next(n for n in datasette.databases if n not in ("_internal", "_memory"))
+    database = datasette.get_database(name)
+    article_id = int(request.url_vars["article_id"])
+    article = (await database.execute("select id, url, title, removed_at from articles where id = ?",
+                                      [article_id])).first()
+    if article is None:
+        return Response.html("<h1>No such article</h1>", status=404)
+    versions = (await database.execute(
+        "select version, fetched_at, title, body, content_hash, parser, warc_file, warc_record_id "
+        "from article_versions where article_id = ? order by version", [article_id])).rows
+    return Response.html(await datasette.render_template(
+        "history.html", {"article": dict(article), "versions": _with_diffs(versions), "database": name},
+        request=request))
+
+
+def _with_diffs(versions) -> list[dict]:
+    out, previous = [], None
+    for row in versions:
+        version = dict(row)
+        text = f"{version['title']}\n\n{version['body'] or ''}".splitlines()
+        if previous is not None:
+            version["diff"] = list(difflib.unified_diff(previous, text, f"versi {version['version'] - 1}",
+                                                        f"versi {version['version']}", lineterm="", n=1))
+        previous = text
+        out.append(version)
+    return out
