@@ -1,0 +1,342 @@
+"""``make bench``: crawl, incremental run, per-article CPU, storage and Datasette, each beside a
+baseline measured in the same run. Prints a table and writes ``bench/results/<date>-<host>.json``.
+
+    python -m bench.run                 full sizes (10,000-article replica, 1,000,000-row archive)
+    python -m bench.run --quick         small sizes, same output, a few minutes
+    python -m bench.run --only crawl,store --articles 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("crawl", "incremental", "cpu", "store", "datasette")
+
+
+def row(name, unit, values, baseline=None, baseline_values=None, **extra) -> dict:
+    values = list(values)
+    out = {"name": name, "unit": unit, "median": statistics.median(values), "min": min(values),
+           "max": max(values), "n": len(values), **extra}
+    if baseline:
+        out.update(baseline=baseline, baseline_median=statistics.median(baseline_values))
+        out["ratio"] = round(out["median"] / out["baseline_median"], 3) if out["baseline_median"] else None
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def measured(command: list[str]) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.measure", *command], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    return json.loads(out.stdout)
+
+
+class ReplicaProcess:
+    def __init__(self, articles: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([sys.executable, "-m", "crawler.cli", "replica", "--port", str(self.port),
+                                         "--articles", str(articles)], stdout=subprocess.DEVNULL, cwd=ROOT)
+        wait_for(self.base + "/__replica__/manifest.json")
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def bench_crawl(args, work: Path, rows: list, state: dict) -> None:
+    replica = ReplicaProcess(args.articles)
+    state["replica"] = replica
+    bare_pages, project_pages, bare_items, project_items = [], [], [], []
+    project_cpu, rss = [], []
+    for attempt in range(args.repeat):
+        stats_file = work / f"bare-{attempt}.json"
+        bare = measured([sys.executable, "-m", "bench.crawl_bare", replica.base, str(stats_file)])
+        bare_stats = json.loads(stats_file.read_text())
+        bare_pages.append(bare_stats["responses"] / bare["wall_s"])
+        bare_items.append(bare_stats["items"] / bare["wall_s"])
+        db = work / f"crawl-{attempt}" / "archive.db"
+        project = measured([sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--replica", replica.base,
+                            "--log-file", str(db.with_suffix(".log"))])
+        ledger = list(_query(db, "select sum(requests) r, sum(articles_new + articles_aliased + articles_unchanged) a "
+                                 "from crawl_runs"))[0]
+        project_pages.append(ledger["r"] / project["wall_s"])
+        project_items.append(ledger["a"] / project["wall_s"])
+        project_cpu.append(project["cpu_s"] * 1000 / max(ledger["a"], 1))
+        rss.append(project["maxrss_mb"])
+        state["crawled_db"] = db
+    rows.append(row("crawl", "pages/s", project_pages, "bare scrapy (same settings)", bare_pages,
+                    articles=args.articles))
+    rows.append(row("crawl_articles", "articles/s", project_items, "bare scrapy items/s", bare_items))
+    rows.append(row("crawl_cpu_per_article", "CPU ms/article", project_cpu))
+    rows.append(row("crawl_peak_rss", "MB", rss, target="<= 400"))
+
+
+def bench_incremental(args, work: Path, rows: list, state: dict) -> None:
+    replica = state.get("replica") or ReplicaProcess(args.articles)
+    state["replica"] = replica
+    db = state.get("crawled_db")
+    if db is None:
+        db = work / "incremental" / "archive.db"
+        measured([sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--replica", replica.base,
+                  "--log-file", str(db.with_suffix(".log"))])
+    walls, requests = [], {}
+    for _ in range(args.repeat):
+        result = measured([sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--replica", replica.base,
+                           "--log-file", str(db.with_suffix(".log"))])
+        walls.append(result["wall_s"])
+        last = _query(db, "select source, requests from crawl_runs where run_id = "
+                          "(select run_id from crawl_runs order by id desc limit 1)")
+        for item in last:
+            requests.setdefault(item["source"], []).append(item["requests"])
+    for source, values in sorted(requests.items()):
+        # Scrapy counts robots.txt in downloader/request_count: the target excludes it.
+        rows.append(row(f"incremental_requests_{source}", "requests", [v - 1 for v in values],
+                        target="<= 5 besides robots.txt", articles=args.articles))
+    rows.append(row("incremental_wall", "s", walls, articles=args.articles))
+
+
+def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler import dates, tagging
+    from crawler.text import strip_boilerplate
+    from replica.corpus import generate
+    from replica.pages import mmc_article
+    from spiders.mmc_kobar import MmcKobarSpider
+
+    releases = [r for r in generate(max(args.cpu_pages * 2, 60)) if r.source == "mmc_kobar"][: args.cpu_pages]
+    titles = {r.slug: r.title for r in releases}
+    pages = [(r.url, mmc_article(r, titles).encode()) for r in releases]
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+    if not is_reactor_installed():
+        install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    crawler = get_crawler(MmcKobarSpider)
+    spider = MmcKobarSpider.from_crawler(crawler)
+    crawler.spider = spider
+
+    def responses():
+        return [HtmlResponse(url=u, body=b, encoding="utf-8", request=Request(u, meta={"canonical": u})) for u, b in pages]
+
+    items = [next(spider.parse_article(r)) for r in responses()]
+    evidence = [(i.date_candidates, "2026-11-27T00:00:00Z") for i in items]
+    bodies = [(i.paragraphs, i.title) for i in items]
+    texts = [(i.title, "\n\n".join(i.paragraphs)) for i in items]
+    date_texts = [next((e["text"] for e in i.date_candidates if e["kind"] == "lead"), "") for i in items]
+    date_texts = [dates.BRACKET_DATE.search(t)[0] if dates.BRACKET_DATE.search(t) else t[:40] for t in date_texts]
+
+    def per_article(function, inputs):
+        timings = timeit.repeat(lambda: [function(*x) for x in inputs], number=1, repeat=5)
+        return [t * 1e6 / len(inputs) for t in timings]
+
+    fresh = responses()
+    extract = per_article(lambda r: next(spider.parse_article(r)), [(r,) for r in fresh])
+    date_us = per_article(dates.resolve, evidence)
+    strip_us = per_article(strip_boilerplate, bodies)
+    tag_us = per_article(tagging.tag, texts)
+    normalize_tag = [a + b + c for a, b, c in zip(date_us, strip_us, tag_us, strict=True)]
+    rows.append(row("extract_us", "µs/article", extract, pages=len(pages)))
+    rows.append(row("dates_us", "µs/article", date_us))
+    rows.append(row("boilerplate_us", "µs/article", strip_us))
+    rows.append(row("tagging_us", "µs/article", tag_us))
+    rows.append(row("normalize_us", "µs/article", normalize_tag, target="<= 1000 (dates + boilerplate + tagging)"))
+    try:
+        import trafilatura
+
+        html = [(b.decode(),) for _, b in pages]
+        rows.append(row("reference_trafilatura_extract_us", "µs/article",
+                        per_article(lambda h: trafilatura.extract(h), html)))
+    except ImportError:
+        pass
+    try:
+        import dateparser
+
+        parser_inputs = [(t,) for t in date_texts]
+        rows.append(row("reference_dateparser_us", "µs/article",
+                        per_article(lambda t: dateparser.parse(t, languages=["id"]), parser_inputs)))
+    except ImportError:
+        pass
+
+
+def bench_store(args, work: Path, rows: list, state: dict) -> None:
+    from sqlite_utils import Database
+
+    from archive.schema import open_archive
+    from archive.store import ArchiveWriter, row_from_item
+    from bench.synth import synthetic_items
+
+    items = list(synthetic_items(args.store_rows))
+    plain = [row_from_item(i) for i in items]
+    project, baseline = [], []
+    for attempt in range(args.repeat):
+        db = open_archive(str(work / f"store-{attempt}.db"))
+        writer = ArchiveWriter(db, "bench")
+        started = time.perf_counter()
+        for start in range(0, len(items), 200):
+            writer.write(items[start:start + 200])
+        project.append(len(items) / (time.perf_counter() - started))
+        db.close()
+        bare = Database(str(work / f"store-bare-{attempt}.db"))
+        bare.enable_wal()
+        started = time.perf_counter()
+        with bare.atomic():
+            bare["articles"].insert_all(plain, pk="url")
+        baseline.append(len(items) / (time.perf_counter() - started))
+        bare.close()
+    rows.append(row("store", "articles/s", project, "sqlite-utils insert_all, one transaction, no FTS", baseline,
+                    rows_written=len(items), target="ratio >= 0.5"))
+
+
+ENDPOINTS = {
+    "search": "/{db}/articles.json?_search=pilkada&_shape=array&_size=50",
+    "search_facets": "/{db}/articles.json?_search=pilkada&_facet=source&_facet=published_month&_size=50",
+    "stemmed_search": "/{db}/cari.json?q=pemilihan&source=&_shape=array",
+    "coverage_over_time": "/{db}/coverage_over_time.json?source=&_shape=array",
+    "article_page": "/{db}/articles/{id}",
+    "table_page": "/{db}/articles",
+    "home_page": "/",
+}
+
+
+def bench_datasette(args, work: Path, rows: list, state: dict) -> None:
+    import httpx
+
+    from bench.synth import build
+
+    db = work / "scale" / "archive.db"
+    build_s = build(str(db), args.rows)
+    size_mb = sum(f.stat().st_size for f in db.parent.glob("archive.db*")) / 1e6
+    rows.append(row("datasette_build", "s", [build_s], rows=args.rows))
+    rows.append(row("datasette_db_size", "MB", [size_mb], rows=args.rows))
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/-/versions.json")
+
+        async def load(path_template: str) -> list[float]:
+            timings: list[float] = []
+            queue = list(range(args.requests))
+            async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+                async def worker():
+                    while queue:
+                        index = queue.pop()
+                        path = path_template.format(db="archive", id=1 + (index * 7919) % args.rows)
+                        started = time.perf_counter()
+                        response = await client.get(path)
+                        response.raise_for_status()
+                        timings.append((time.perf_counter() - started) * 1000)
+                await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+            return timings
+
+        for name, template in ENDPOINTS.items():
+            timings = sorted(asyncio.run(load(template)))
+            p95 = timings[int(len(timings) * 0.95) - 1]
+            target = "<= 200" if "search" in name else "<= 500"
+            rows.append({"name": f"{name}_p95_ms", "unit": "ms", "median": round(p95, 1),
+                         "min": round(timings[0], 1), "max": round(timings[-1], 1), "n": len(timings),
+                         "p50": round(statistics.median(timings), 1), "rows": args.rows, "target": target})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _query(db_path: Path, sql: str) -> list[dict]:
+    from sqlite_utils import Database
+
+    return list(Database(db_path).query(sql))
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"host": socket.gethostname(), "cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes)")
+    parser.add_argument("--only", help=f"comma-separated sections of {SECTIONS}")
+    parser.add_argument("--articles", type=int, help="replica articles for the crawl (default 10000; quick 600)")
+    parser.add_argument("--rows", type=int, help="synthetic archive rows (default 1000000; quick 20000)")
+    parser.add_argument("--store-rows", type=int, help="rows for the storage benchmark (default 20000; quick 3000)")
+    parser.add_argument("--cpu-pages", type=int, default=40)
+    parser.add_argument("--requests", type=int, help="requests per endpoint (default 200; quick 60)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--repeat", type=int, help="runs of each measured figure (default 3; quick 1)")
+    parser.add_argument("--out", help="results file (default bench/results/<date>-<host>.json)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.articles = args.articles or (600 if quick else 10000)
+    args.rows = args.rows or (20000 if quick else 1_000_000)
+    args.store_rows = args.store_rows or (3000 if quick else 20000)
+    args.requests = args.requests or (60 if quick else 200)
+    args.repeat = args.repeat or (1 if quick else 3)
+    sections = args.only.split(",") if args.only else list(SECTIONS)
+    rows: list[dict] = []
+    state: dict = {}
+    with tempfile.TemporaryDirectory(prefix="pilkada-bench-") as tmp:
+        work = Path(tmp)
+        try:
+            for section in sections:
+                print(f"== {section}", file=sys.stderr, flush=True)
+                globals()[f"bench_{section}"](args, work, rows, state)
+        finally:
+            if state.get("replica"):
+                state["replica"].close()
+    result = {"machine": machine(), "date": date.today().isoformat(), "quick": quick,
+              "command": "python -m bench.run " + " ".join(argv or sys.argv[1:]), "rows": rows}
+    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"{date.today()}-{socket.gethostname()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(format_table(rows))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = [f"{'name':<36} {'median':>12} {'unit':<16} {'n':>3} {'baseline':>12} {'ratio':>7}  target"]
+    for r in rows:
+        baseline = f"{r['baseline_median']:.1f}" if "baseline_median" in r else ""
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
+        lines.append(f"{r['name']:<36} {r['median']:>12.1f} {r['unit']:<16} {r['n']:>3} {baseline:>12} {ratio:>7}  "
+                     f"{r.get('target', '')}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
