@@ -25,7 +25,7 @@ TABLES: dict[str, dict] = {
             "regions": JSON, "publisher_region": str,
             "word_count": int, "parser": str, "release_key": str, "content_hash": str,
             "version": int, "fetched_at": str, "first_seen_at": str, "last_seen_at": str,
-            "removed_at": str,
+            "removed_at": str, "warc_file": str, "warc_record_id": str,
         },
         "not_null": ["url", "source"],
         "indexes": [
@@ -79,7 +79,9 @@ FTS = {
     # Exact words and names; Datasette's search box on the articles table.
     "articles": {"columns": ["title", "body"], "tokenize": "unicode61 remove_diacritics 2"},
     # Indonesian stems (pemilihan -> pilih), searched through the stemmed canned query.
-    "article_stems": {"columns": ["stem"], "tokenize": "unicode61 remove_diacritics 2"},
+    # One entry per distinct stem and no positions (detail=none): the stemmed query ANDs stems,
+    # so positions would only cost index size and write time.
+    "article_stems": {"columns": ["stem"], "tokenize": "unicode61 remove_diacritics 2", "detail": "none"},
 }
 
 VIEWS = {
@@ -115,9 +117,19 @@ def ensure_shape(db: Database) -> Database:
         if not db[name].detect_fts():
             db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=True,
                                 tokenize=spec["tokenize"])
+            if spec.get("detail"):
+                _set_fts_detail(db, f"{name}_fts", spec["detail"])
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
     return db
+
+
+def _set_fts_detail(db: Database, fts_table: str, detail: str) -> None:
+    """sqlite-utils has no ``detail`` option: recreate the (still empty) FTS table with it."""
+    sql = db.execute("select sql from sqlite_master where name = ?", [fts_table]).fetchone()[0]
+    with db.atomic():
+        db.execute(f"drop table [{fts_table}]")
+        db.execute(sql.rstrip(")") + f", detail={detail})")
 
 
 def open_archive(path: str) -> Database:

@@ -2,12 +2,14 @@
 
 :class:`ArchiveWriter` takes normalised article dicts and applies them in one transaction per
 batch. For each article it decides: new, unchanged, updated (the previous text is kept as a
-version), or another copy of a known release (recorded as an alias of it).
+version), or another copy of a known release (recorded as an alias of it). The articles row always
+shows the newest text; ``article_versions`` keeps every text it had before, with its WARC record.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
@@ -24,6 +26,7 @@ ARTICLE_FIELDS = [
     "captions", "related", "tags", "image_urls", "election_related", "election_score",
     "election_terms", "election_types", "election_stages", "institutions", "regions",
     "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
+    "warc_file", "warc_record_id",
 ]
 DATE_FIELDS = ["published_date", "published_month", "published_at", "date_text", "date_method",
                "date_confidence"]
@@ -47,7 +50,7 @@ def _rank(url: str) -> int:
 def row_from_item(item: dict) -> dict:
     row = {k: item.get(k) for k in ARTICLE_FIELDS}
     for key in JSON_FIELDS:
-        row[key] = json.dumps(row[key] or [], ensure_ascii=False)
+        row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
     if row["election_related"] is not None:
         row["election_related"] = int(bool(row["election_related"]))
     row["published_month"] = (row["published_date"] or "")[:7] or None
@@ -60,6 +63,9 @@ class ArchiveWriter:
         self.db = db
         self.run_id = run_id
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0}
+        self.reader = db.conn.cursor()
+        self.reader.row_factory = sqlite3.Row
+        self.unresolved = {r[0] for r in db.execute("select url from failed_pages where resolved_at is null")}
 
     def write(self, items: list[dict]) -> list[str]:
         """Apply a batch in one transaction; returns what happened to each item."""
@@ -71,26 +77,35 @@ class ArchiveWriter:
                 outcomes.append(outcome)
         return outcomes
 
+    def _one(self, sql: str, params: list) -> dict | None:
+        row = self.reader.execute(sql, params).fetchone()
+        return dict(row) if row else None
+
     def _find(self, url: str, release_key: str | None) -> tuple[dict | None, str]:
-        rows = list(self.db.query("select * from articles where url = ?", [url]))
-        if rows:
-            return rows[0], "url"
-        rows = list(self.db.query(
-            "select a.* from article_aliases l join articles a on a.id = l.article_id where l.url = ?", [url]))
-        if rows:
-            return rows[0], "alias"
-        if release_key:
-            rows = list(self.db.query(
-                "select * from articles where release_key = ? order by id limit 1", [release_key]))
-            if rows:
-                return rows[0], "release"
+        if row := self._one("select * from articles where url = ?", [url]):
+            return row, "url"
+        if row := self._one("select a.* from article_aliases l join articles a on a.id = l.article_id "
+                            "where l.url = ?", [url]):
+            return row, "alias"
+        if release_key and (row := self._one(
+                "select * from articles where release_key = ? order by id limit 1", [release_key])):
+            return row, "release"
         return None, ""
+
+    def _insert(self, table: str, row: dict) -> int:
+        columns = ", ".join(f'"{c}"' for c in row)
+        sql = f'insert into "{table}" ({columns}) values ({", ".join("?" * len(row))})'
+        return self.db.conn.execute(sql, list(row.values())).lastrowid
+
+    def _update(self, article_id: int, changes: dict) -> None:
+        assignments = ", ".join(f'"{c}" = ?' for c in changes)
+        self.db.conn.execute(f"update articles set {assignments} where id = ?", [*changes.values(), article_id])
 
     def _write_one(self, item: dict) -> str:
         outcome, article_id = self._write_article(item)
         now = utc_now()
         for alias in item.get("aliases") or []:
-            if alias != item["url"] and not self.db.execute(
+            if alias != item["url"] and not self.reader.execute(
                     "select 1 from articles where url = ?", [alias]).fetchone():
                 self._alias(alias, article_id, now)
         return outcome
@@ -101,8 +116,7 @@ class ArchiveWriter:
         existing, how = self._find(row["url"], row["release_key"])
         if existing is None:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
-            article_id = self.db["articles"].insert(row).last_pk
-            self._version(article_id, 1, row, item)
+            article_id = self._insert("articles", row)
             self._stem(article_id, row)
             self._resolve_failure(row["url"], now)
             return "new", article_id
@@ -113,19 +127,18 @@ class ArchiveWriter:
         if existing["content_hash"] == row["content_hash"]:
             changes = {"last_seen_at": now, "fetched_at": row["fetched_at"], "removed_at": None}
             changes.update(self._better_date(existing, row))
-            self.db["articles"].update(article_id, changes)
+            self._update(article_id, changes)
             return "unchanged", article_id
         if "generic" in (row["parser"] or "") and "generic" not in (existing["parser"] or ""):
             # The page no longer matches the selectors (layout change?): the generic extractor's
             # text is not trusted to replace what the selectors extracted. Health reports it.
             self.counts["held_back"] += 1
-            self.db["articles"].update(article_id, {"last_seen_at": now, "removed_at": None})
+            self._update(article_id, {"last_seen_at": now, "removed_at": None})
             return "unchanged", article_id
-        version = (existing["version"] or 1) + 1
-        row.update(last_seen_at=now, version=version, removed_at=None)
+        self._keep_version(existing)
+        row.update(last_seen_at=now, version=(existing["version"] or 1) + 1, removed_at=None)
         row.pop("url")
-        self.db["articles"].update(article_id, row)
-        self._version(article_id, version, {**row, "url": existing["url"]}, item)
+        self._update(article_id, row)
         self._stem(article_id, row)
         return "updated", article_id
 
@@ -144,7 +157,7 @@ class ArchiveWriter:
                     changes[key] = row[key]
         else:
             self._alias(row["url"], article_id, now)
-        self.db["articles"].update(article_id, changes)
+        self._update(article_id, changes)
         return "aliased"
 
     @staticmethod
@@ -164,17 +177,19 @@ class ArchiveWriter:
             " on conflict(url) do update set article_id = excluded.article_id",
             [url, article_id, host_of(url), now])
 
-    def _version(self, article_id: int, version: int, row: dict, evidence: dict) -> None:
-        self.db["article_versions"].insert({
-            "article_id": article_id, "version": version, "fetched_at": row["fetched_at"],
-            "title": row["title"], "body": row["body"], "content_hash": row["content_hash"],
-            "run_id": self.run_id, "parser": row["parser"], "warc_file": evidence.get("warc_file"),
-            "warc_record_id": evidence.get("warc_record_id"),
+    def _keep_version(self, existing: dict) -> None:
+        """The text an article had until now, kept before the row shows the new one."""
+        self._insert("article_versions", {
+            "article_id": existing["id"], "version": existing["version"] or 1,
+            "fetched_at": existing["fetched_at"], "title": existing["title"], "body": existing["body"],
+            "content_hash": existing["content_hash"], "run_id": self.run_id, "parser": existing["parser"],
+            "warc_file": existing["warc_file"], "warc_record_id": existing["warc_record_id"],
         })
 
     def _stem(self, article_id: int, row: dict) -> None:
-        self.db["article_stems"].upsert(
-            {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}, pk="id")
+        self.db.conn.execute(
+            "insert into article_stems (id, stem) values (?, ?) on conflict(id) do update set stem = excluded.stem",
+            [article_id, stem_text(f"{row['title'] or ''} {row['body'] or ''}")])
 
     def mark_removed(self, url: str) -> bool:
         """A known article its source no longer serves (404/410): marked, never deleted."""
@@ -184,6 +199,9 @@ class ArchiveWriter:
         return cursor.rowcount > 0
 
     def _resolve_failure(self, url: str, now: str) -> None:
+        if url not in self.unresolved:
+            return
+        self.unresolved.discard(url)
         self.db.execute("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
                         [now, url])
 

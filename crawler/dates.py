@@ -38,14 +38,16 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DAY = "|".join(sorted((re.escape(d) for d in WEEKDAYS), key=len, reverse=True))
 _TIME = r"(?:\s*[,|/-]?\s*(?:pukul|jam|pkl\.?)?\s*(?P<hh>\d{1,2})[.:](?P<mi>\d{2})(?:[.:]\d{2})?\s*(?P<tz>WITA|WIB|WIT)?)?"
 
+# Patterns start at a digit, so a search skips most of a long lead quickly; the weekday that may
+# stand before a date is read afterwards from the text just before it (WEEKDAY_BEFORE).
 FULL_DATE = re.compile(
-    rf"(?:(?P<wd>{_DAY})\s*,?\s*)?\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\.?\s+(?P<y>\d{{4}})\b{_TIME}",
+    rf"\b(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\.?\s+(?P<y>\d{{4}})\b{_TIME}",
     re.I,
 )
 BRACKET_DATE = re.compile(
-    rf"(?:(?P<wd>{_DAY})\s*,?\s*)?\(\s*(?P<d>\d{{1,2}})\s*/\s*(?P<m>\d{{1,2}})(?:\s*/\s*(?P<y>\d{{2}}(?:\d{{2}})?))?\s*[).]",
-    re.I,
+    r"\(\s*(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})(?:\s*/\s*(?P<y>\d{2}(?:\d{2})?))?\s*[).]",
 )
+WEEKDAY_BEFORE = re.compile(rf"(?P<wd>{_DAY})\s*,?\s*$", re.I)
 NUMERIC_DATE = re.compile(
     rf"\b(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>\d{{4}}){_TIME}", re.I,
 )
@@ -113,6 +115,11 @@ def _weekday(raw: str | None) -> int | None:
     return WEEKDAYS.get(raw.lower().replace("’", "'")) if raw else None
 
 
+def _weekday_before(text: str, match: re.Match) -> int | None:
+    before = WEEKDAY_BEFORE.search(text[max(0, match.start() - 12): match.start()])
+    return _weekday(before["wd"]) if before else None
+
+
 def _time_parts(match: re.Match) -> dict:
     if match.groupdict().get("hh") is None:
         return {}
@@ -129,18 +136,18 @@ def parse_text(text: str, *, month_first: bool = False, in_story: bool = False) 
     report's own date and a written-out date is more often a schedule or a piece of history.
     """
     if in_story and (match := BRACKET_DATE.search(text)):
-        return _Parsed(int(match["d"]), int(match["m"]), _year(match["y"]), _weekday(match["wd"]))
+        return _Parsed(int(match["d"]), int(match["m"]), _year(match["y"]), _weekday_before(text, match))
     if in_story:
         return None
     if match := FULL_DATE.search(text):
         return _Parsed(int(match["d"]), MONTHS[match["m"].lower()], _year(match["y"]),
-                       _weekday(match["wd"]), **_time_parts(match))
+                       _weekday_before(text, match), **_time_parts(match))
     if match := NUMERIC_DATE.search(text):
         first, second = int(match["a"]), int(match["b"])
         day, month = (second, first) if month_first else (first, second)
         return _Parsed(day, month, _year(match["y"]), None, **_time_parts(match))
     if match := BRACKET_DATE.search(text):
-        return _Parsed(int(match["d"]), int(match["m"]), _year(match["y"]), _weekday(match["wd"]))
+        return _Parsed(int(match["d"]), int(match["m"]), _year(match["y"]), _weekday_before(text, match))
     if match := DAY_MONTH.search(text):
         month = match["m"] or match["m2"]
         day = match["d"] or match["d2"]
@@ -203,6 +210,8 @@ def resolve(evidence: list[dict], fetched_at: str | None = None) -> DateResult:
                      key=lambda e: KIND_ORDER.index(e["kind"]) if e["kind"] in KIND_ORDER else 99)
     full_dates = []
     for item in ordered:
+        if item["kind"] == "title":
+            continue
         parsed = parse_text(item["text"], month_first=item.get("month_first", False),
                             in_story=item["kind"] in STORY_KINDS)
         if parsed and parsed.year and (d := _valid(parsed.year, parsed.month, parsed.day)):

@@ -61,8 +61,9 @@ def test_new_edited_and_removed_articles_between_runs(fresh_replica, tmp_path):
     row = next(db.query("select * from articles where url = ?", [edited]))
     assert row["title"] == "Judul Baru Setelah Diralat" and row["version"] == 2
     versions = list(db.query("select * from article_versions where article_id = ? order by version", [row["id"]]))
-    assert [v["version"] for v in versions] == [1, 2]
-    assert versions[0]["title"] != versions[1]["title"] and versions[0]["content_hash"] != versions[1]["content_hash"]
+    assert [v["version"] for v in versions] == [1]  # the text it had before the edit
+    assert versions[0]["title"] != row["title"] and versions[0]["content_hash"] != row["content_hash"]
+    assert versions[0]["warc_record_id"] and versions[0]["warc_record_id"] != row["warc_record_id"]
     gone = next(db.query("select * from articles where url = ?", [removed]))
     assert gone["removed_at"] and gone["body"]
     assert_archive_matches(db_path, fresh_replica.manifest())

@@ -22,7 +22,7 @@ def test_warc_files_validate_and_every_version_points_to_its_record(fresh_replic
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     db = Database(db_path)
-    assert db.execute("select count(*) from article_versions where warc_record_id is null").fetchone()[0] == 0
+    assert db.execute("select count(*) from articles where warc_record_id is null").fetchone()[0] == 0
 
 
 def test_reparse_restores_text_from_the_warc_after_a_parser_fix(fresh_replica, tmp_path):
@@ -38,10 +38,12 @@ def test_reparse_restores_text_from_the_warc_after_a_parser_fix(fresh_replica, t
     assert result.returncode == 0, result.stderr
     assert "updated=1" in result.stdout
     assert_archive_matches(db_path, fresh_replica.manifest())
-    versions = list(db.query("select * from article_versions where article_id = ? order by version", [article["id"]]))
+    versions = list(db.query("select * from article_versions where article_id = ?", [article["id"]]))
+    assert [v["body"] for v in versions] == [article["body"] + "\n\n(Baca Juga : Judul Lain)"]
     records = {meta["warc"]["record_id"] for warc in (tmp_path / "warc").glob("*.warc.gz")
                for _, _, meta, *_ in iter_responses(warc)}
-    assert len(versions) == 2 and versions[1]["warc_record_id"] in records
+    now = next(db.query("select * from articles where id = ?", [article["id"]]))
+    assert now["version"] == 2 and now["warc_record_id"] in records
 
 
 async def test_history_page_shows_versions_with_a_diff(fresh_replica, tmp_path):
@@ -54,5 +56,5 @@ async def test_history_page_shows_versions_with_a_diff(fresh_replica, tmp_path):
     site = app(db_path)
     page = await site.client.get(f"/-/history/{article_id}")
     assert page.status_code == 200
-    assert "Versi 2" in page.text and '<span class="add">+' in page.text and "Kalimat tambahan setelah ralat." in page.text
+    assert "Versi 1" in page.text and "Versi 2" in page.text and '<span class="add">+' in page.text and "Kalimat tambahan setelah ralat." in page.text
     assert (await site.client.get("/-/history/999999")).status_code == 404

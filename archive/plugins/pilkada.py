@@ -37,13 +37,14 @@ async def article_history(datasette, request):
     name = next(n for n in datasette.databases if n not in ("_internal", "_memory"))
     database = datasette.get_database(name)
     article_id = int(request.url_vars["article_id"])
-    article = (await database.execute("select id, url, title, removed_at from articles where id = ?",
+    columns = "version, fetched_at, title, body, content_hash, parser, warc_file, warc_record_id"
+    article = (await database.execute(f"select id, url, removed_at, {columns} from articles where id = ?",
                                       [article_id])).first()
     if article is None:
         return Response.html("<h1>No such article</h1>", status=404)
-    versions = (await database.execute(
-        "select version, fetched_at, title, body, content_hash, parser, warc_file, warc_record_id "
-        "from article_versions where article_id = ? order by version", [article_id])).rows
+    earlier = (await database.execute(
+        f"select {columns} from article_versions where article_id = ? order by version", [article_id])).rows
+    versions = [*earlier, article]
     return Response.html(await datasette.render_template(
         "history.html", {"article": dict(article), "versions": _with_diffs(versions), "database": name},
         request=request))
@@ -52,7 +53,7 @@ async def article_history(datasette, request):
 def _with_diffs(versions) -> list[dict]:
     out, previous = [], None
     for row in versions:
-        version = dict(row)
+        version = {k: row[k] for k in row.keys() if k not in ("id", "url", "removed_at")}  # noqa: SIM118 - sqlite3.Row iterates values
         text = f"{version['title']}\n\n{version['body'] or ''}".splitlines()
         if previous is not None:
             version["diff"] = list(difflib.unified_diff(previous, text, f"versi {version['version'] - 1}",
