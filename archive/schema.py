@@ -53,6 +53,17 @@ TABLES: dict[str, dict] = {
         "columns": {"id": int, "stem": str},
         "foreign_keys": [("id", "articles", "id")],
     },
+    "regions": {
+        "pk": "code",
+        "columns": {"code": str, "name": str, "level": str, "parent": str},
+        "indexes": [(["parent"], False), (["level"], False)],
+    },
+    "article_regions": {
+        "pk": ("article_id", "code"),
+        "columns": {"article_id": int, "code": str},
+        "foreign_keys": [("article_id", "articles", "id"), ("code", "regions", "code")],
+        "indexes": [(["code"], False)],
+    },
     "crawl_runs": {
         "pk": "id",
         "columns": {
@@ -119,6 +130,11 @@ def ensure_shape(db: Database) -> Database:
                                 tokenize=spec["tokenize"])
             if spec.get("detail"):
                 _set_fts_detail(db, f"{name}_fts", spec["detail"])
+    if not db["regions"].count:
+        from crawler.regions import gazetteer
+
+        with db.atomic():
+            db["regions"].insert_all(r.__dict__ for r in gazetteer().values())
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
     return db

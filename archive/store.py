@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from archive.search import stem_text
 from crawler.dates import DateResult, strength
+from crawler.regions import gazetteer
 from crawler.urls import host_of
 
 # A release published on several hosts is filed under the host that originates it.
@@ -49,6 +50,10 @@ def _rank(url: str) -> int:
 
 def row_from_item(item: dict) -> dict:
     row = {k: item.get(k) for k in ARTICLE_FIELDS}
+    if row["regions"]:
+        # "62.01 Kabupaten Kotawaringin Barat": readable in facets; codes are in article_regions.
+        names = gazetteer()
+        row["regions"] = [f"{code} {names[code].name}" for code in row["regions"] if code in names]
     for key in JSON_FIELDS:
         row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
     if row["election_related"] is not None:
@@ -118,6 +123,7 @@ class ArchiveWriter:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
             article_id = self._insert("articles", row)
             self._stem(article_id, row)
+            self._regions(article_id, item)
             self._resolve_failure(row["url"], now)
             return "new", article_id
         article_id = existing["id"]
@@ -139,6 +145,7 @@ class ArchiveWriter:
         row.update(last_seen_at=now, version=(existing["version"] or 1) + 1, removed_at=None)
         row.pop("url")
         self._update(article_id, row)
+        self._regions(article_id, item)
         self._stem(article_id, row)
         return "updated", article_id
 
@@ -185,6 +192,11 @@ class ArchiveWriter:
             "content_hash": existing["content_hash"], "run_id": self.run_id, "parser": existing["parser"],
             "warc_file": existing["warc_file"], "warc_record_id": existing["warc_record_id"],
         })
+
+    def _regions(self, article_id: int, item: dict) -> None:
+        self.db.conn.execute("delete from article_regions where article_id = ?", [article_id])
+        self.db.conn.executemany("insert into article_regions (article_id, code) values (?, ?)",
+                                 [(article_id, code) for code in item.get("regions") or []])
 
     def _stem(self, article_id: int, row: dict) -> None:
         self.db.conn.execute(

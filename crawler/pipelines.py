@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem
 
 from archive.schema import open_archive
 from archive.store import ArchiveWriter
-from crawler import dates, tagging
+from crawler import dates, regions, tagging
 from crawler.text import clean_whitespace, content_hash, match_key, release_key, strip_boilerplate
 
 TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+(MMC Kobar|Kabupaten Kotawaringin Barat|Kemendagri)\s*$", re.I)
@@ -93,13 +93,15 @@ class ValidatePipeline(_Pipeline):
 
 
 class TagPipeline(_Pipeline):
-    """Election relevance, type, stage and institutions from the lexicon."""
+    """Election relevance, type, stage and institutions from the lexicon; regions named."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         tags = tagging.tag(adapter.get("title") or "", adapter.get("body") or "")
         for key, value in tags.__dict__.items():
             adapter[key] = value
+        adapter["regions"] = regions.link(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}",
+                                          adapter.get("publisher_region"))
         return item
 
 

@@ -27,6 +27,7 @@ def utc_now() -> str:
 
 class ArchiveSpider(scrapy.Spider):
     HOSTS: tuple[tuple[str, str], ...] = ()
+    PUBLISHER_REGION: str | None = None  # Kemendagri area code of the publisher, if regional
 
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +91,7 @@ class ArchiveSpider(scrapy.Spider):
         return Article(url=canonical_url(self.canonical(response)), source=self.name,
                        fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_now(),
                        http_status=response.status, warc_file=warc.get("file"),
+                       publisher_region=self.PUBLISHER_REGION,
                        warc_record_id=warc.get("record_id"), **fields)
 
     def record_failure(self, failure) -> None:

@@ -74,6 +74,7 @@ class Release:
         return f"{HARI[day.weekday()]} ({day.day}/{day.month})"
 
     def manifest(self) -> dict:
+        story = next(s for s in stories()["story"] if s["key"] == self.story)
         return {
             "source": self.source,
             "url": self.url,
@@ -83,6 +84,10 @@ class Release:
             "published_at": _utc(self.published) if self.layout != "classic" else None,
             "aliases": self.aliases,
             "election_related": self.election,
+            "election_types": story.get("types", []),
+            "election_stages": story.get("stages", []),
+            "institutions": story.get("institutions", []),
+            "regions": mentioned_regions(f"{self.title}\n{self.body}"),
             "story": self.story,
             "layout": self.layout,
             "source_unit": self.unit,
@@ -98,6 +103,17 @@ def _utc(moment: datetime) -> str:
 @cache
 def stories() -> dict:
     return tomllib.loads(files("replica").joinpath("stories.toml").read_text("utf-8"))
+
+
+def mentioned_regions(text: str) -> list[str]:
+    """Codes of the places a text names, from the hand-written [region_mentions] table."""
+    table = stories()["region_mentions"]
+    found, rest = set(), text
+    for phrase in sorted(table, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(phrase)}\b", rest):
+            found.add(table[phrase])
+            rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest)
+    return sorted(found)
 
 
 def slugify(title: str) -> str:

@@ -40,6 +40,7 @@ SITE_SUFFIX = re.compile(r"\s+[-|]\s+(MMC Kobar|Kabupaten Kotawaringin Barat)$")
 class MmcKobarSpider(ArchiveSpider):
     name = "mmc_kobar"
     HOSTS = (("/berita", MMC), ("/id/", PORTAL), ("/index.php/", PORTAL), ("/en/", PORTAL))
+    PUBLISHER_REGION = "62.01"  # Kabupaten Kotawaringin Barat
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

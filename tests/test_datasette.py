@@ -46,7 +46,7 @@ async def test_articles_are_newest_first_with_source_and_month_facets(site):
 
 
 async def test_canned_queries_for_coverage_and_health(site):
-    months = await get_json(site, "/archive/coverage_over_time.json?source=&_shape=array")
+    months = await get_json(site, "/archive/coverage_over_time.json?source=&region=&type=&stage=&_shape=array")
     assert sum(m["articles"] for m in months) == 72 and sum(m["election_articles"] for m in months) > 0
     health = await get_json(site, "/archive/source_health.json?_shape=array")
     assert {(h["source"], h["health"]) for h in health} == {("mmc_kobar", "ok"), ("kemendagri", "ok")}
@@ -57,3 +57,13 @@ async def test_fts_tables_are_hidden_and_urls_link_to_the_real_site(site):
     assert tables["articles_fts"] and tables["article_stems"] and not tables["articles"]
     row = (await site.client.get("/archive/articles/1")).text
     assert 'href="https://' in row
+
+
+async def test_region_queries_find_kotawaringin_barat_articles(site):
+    kalteng = await get_json(site, "/archive/articles_in_region.json?code=62&_shape=array")
+    kobar = await get_json(site, "/archive/articles_in_region.json?code=62.01&_shape=array")
+    assert kobar and len(kalteng) >= len(kobar)
+    assert all("62.01" in " ".join(__import__("json").loads(a["regions"])) for a in kobar)
+    months = await get_json(site, "/archive/coverage_over_time.json?source=&region=62.01&type=pilkada&stage=&_shape=array")
+    everything = await get_json(site, "/archive/coverage_over_time.json?source=&region=&type=&stage=&_shape=array")
+    assert 0 < sum(m["articles"] for m in months) < sum(m["articles"] for m in everything)

@@ -40,3 +40,5 @@ def test_frozen_page_agrees_with_replica_truth(meta_path):
             assert real <= found <= date.fromisoformat(FROZEN_AT[:10])
         if true["published_at"]:
             assert article["published_at"] == true["published_at"]
+        assert article["election_related"] == true["election_related"]
+        assert article["regions"] == true["regions"]
