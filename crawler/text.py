@@ -160,8 +160,8 @@ def _looks_like_sentence(candidate: str) -> bool:
 def _is_sign_off(tag: str) -> bool:
     data = rules()["closing_tag"]
     words = tag.split()
-    if not words or len(words) > data["max_words"]:
-        return False
+    if not words or len(words) > data["max_words"] or not re.search(r"[^\W\d_]", tag):
+        return False  # too long, or no letters at all: a bracketed date "(2/10/2024)" is text
     lowered = tag.lower()
     return tag == lowered or any(w in lowered for w in data["unit_words"])
 
@@ -184,5 +184,6 @@ def content_hash(title: str | None, body: str | None) -> str:
 
 
 def leaked_phrases(body: str) -> list[str]:
+    """Listed boilerplate phrases found in a body, each at the start of a word."""
     lowered = body.lower()
-    return [p for p in rules()["phrases"]["leak"] if p in lowered]
+    return [p for p in rules()["phrases"]["leak"] if re.search(r"(?<!\w)" + re.escape(p), lowered)]

@@ -29,11 +29,13 @@ ARCHIVE_MONTH = ".archive-months a::attr(href)"
 TITLE = "h1.post-title, h2.judul-berita, h1.page-title"
 BODY = ".post-content, .isi-berita, .field-item"
 CAPTIONS = "figcaption, .keterangan-foto, .caption"
+INLINE_FIGURES = ".//p[.//img]"  # a paragraph holding a photo: its text is the photo's caption
 META_BULLETS = ".post-meta li"
 PORTAL_DATE = ".submitted .day::text, .submitted .month::text"
 PORTAL_AUTHOR = ".submitted .username::text"
 BODY_IMAGES = "img::attr(src)"
 SAME_PAGE_LINKS = 'link[rel="canonical"]::attr(href), link[rel="shortlink"]::attr(href)'
+DATELINE_TEXT = re.compile(r"^(.{3,60}?)\s+[–—-]\s")  # "Pangkalan Bun, 31 Januari 2025 – ..."
 SITE_SUFFIX = re.compile(r"\s+[-|]\s+(MMC Kobar|Kabupaten Kotawaringin Barat)$")
 
 
@@ -99,14 +101,15 @@ class MmcKobarSpider(ArchiveSpider):
         if container:
             for link in container.css("a"):
                 links[match_key(link.css("::text").get(""))] = self.absolute(response, link.attrib.get("href", ""))
-            captions = [" ".join(c.css("::text").getall()).strip() for c in response.css(CAPTIONS)]
-            for node in container.css(CAPTIONS):
+            figures = response.css(CAPTIONS) + container.xpath(INLINE_FIGURES)
+            captions = [" ".join(c.css("::text").getall()).strip() for c in figures]
+            for node in container.css(CAPTIONS) + container.xpath(INLINE_FIGURES):
                 node.drop()
             paragraphs = block_texts(container)
         else:
             captions, paragraphs, parser = [], generic_paragraphs(response), "generic"
         title = (ld.get("headline") or meta(response, "og:title")
-                 or " ".join(response.css(TITLE + " ::text").getall()).strip()
+                 or " ".join(response.css(", ".join(f"{t} ::text" for t in TITLE.split(","))).getall()).strip()
                  or SITE_SUFFIX.sub("", response.css("title::text").get("").strip()))
         bullets = [b.strip() for b in response.css(META_BULLETS + "::text").getall()]
         author = ld_author(ld) or next((b.split("penulis", 1)[1].strip() for b in bullets
@@ -118,6 +121,7 @@ class MmcKobarSpider(ArchiveSpider):
             *({"kind": "bullet", "text": b} for b in bullets if "penulis" not in b and "dibaca" not in b),
             {"kind": "listing", "text": response.meta.get("listing_date")},
             {"kind": "meta", "text": " ".join(response.css(PORTAL_DATE).getall())},
+            *({"kind": "dateline", "text": m[1]} for m in map(DATELINE_TEXT.match, paragraphs[:3]) if m),
             {"kind": "lead", "text": " ".join(paragraphs[:2])},
             *({"kind": "caption", "text": c} for c in captions),
             {"kind": "title", "text": title},
