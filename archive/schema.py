@@ -25,13 +25,13 @@ TABLES: dict[str, dict] = {
             "regions": JSON, "publisher_region": str,
             "word_count": int, "parser": str, "release_key": str, "content_hash": str,
             "version": int, "fetched_at": str, "first_seen_at": str, "last_seen_at": str,
-            "removed_at": str, "warc_file": str, "warc_record_id": str,
+            "removed_at": str, "warc_file": str, "warc_record_id": str, "cluster_id": int,
         },
         "not_null": ["url", "source"],
         "indexes": [
             (["url"], True), (["published_date"], False), (["source", "published_date"], False),
             (["published_month"], False), (["release_key"], False), (["election_related"], False),
-            (["removed_at"], False),
+            (["removed_at"], False), (["cluster_id"], False),
         ],
     },
     "article_aliases": {
@@ -52,6 +52,12 @@ TABLES: dict[str, dict] = {
         "pk": "id",
         "columns": {"id": int, "stem": str},
         "foreign_keys": [("id", "articles", "id")],
+    },
+    "article_sketches": {
+        "pk": ("hash", "article_id"),
+        "columns": {"hash": int, "article_id": int},
+        "foreign_keys": [("article_id", "articles", "id")],
+        "indexes": [(["article_id"], False)],
     },
     "regions": {
         "pk": "code",

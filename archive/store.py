@@ -17,9 +17,14 @@ from sqlite_utils import Database
 from archive.search import stem_text
 from crawler.dates import DateResult, strength
 from crawler.regions import gazetteer
+from crawler.similarity import SKETCH_SIZE, containment, sketch
 from crawler.urls import host_of
 
 # A release published on several hosts is filed under the host that originates it.
+# Two versions of one story: from another source, published at most CLUSTER_DAYS apart, and
+# the shorter text standing at least this much in the longer one.
+CLUSTER_CONTAINMENT = 0.8
+CLUSTER_DAYS = 30
 HOST_RANK = {"mmc.kotawaringinbaratkab.go.id": 0, "kemendagri.go.id": 0}
 ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
@@ -124,6 +129,7 @@ class ArchiveWriter:
             article_id = self._insert("articles", row)
             self._stem(article_id, row)
             self._regions(article_id, item)
+            self._cluster(article_id, row)
             self._resolve_failure(row["url"], now)
             return "new", article_id
         article_id = existing["id"]
@@ -146,6 +152,7 @@ class ArchiveWriter:
         row.pop("url")
         self._update(article_id, row)
         self._regions(article_id, item)
+        self._cluster(article_id, {**row, "cluster_id": existing["cluster_id"]})
         self._stem(article_id, row)
         return "updated", article_id
 
@@ -192,6 +199,30 @@ class ArchiveWriter:
             "content_hash": existing["content_hash"], "run_id": self.run_id, "parser": existing["parser"],
             "warc_file": existing["warc_file"], "warc_record_id": existing["warc_record_id"],
         })
+
+    def _cluster(self, article_id: int, row: dict) -> None:
+        """Link another source's version of the same story (published within a month)."""
+        values = sketch(row["body"])
+        self.db.conn.execute("delete from article_sketches where article_id = ?", [article_id])
+        self.db.conn.executemany("insert or ignore into article_sketches (hash, article_id) values (?, ?)",
+                                 [(value, article_id) for value in values])
+        if len(values) < SKETCH_SIZE // 2 or not row["published_date"]:
+            return
+        marks = ", ".join("?" * len(values))
+        candidates = self.reader.execute(
+            f"select a.id, a.cluster_id, a.body, count(*) as shared from article_sketches s "
+            f"join articles a on a.id = s.article_id where s.hash in ({marks}) and a.id != ? "
+            "and a.source != ? and abs(julianday(a.published_date) - julianday(?)) <= ? "
+            "group by a.id having shared >= ? order by shared desc limit 3",
+            [*values, article_id, row["source"], row["published_date"], CLUSTER_DAYS,
+             SKETCH_SIZE // 8]).fetchall()
+        scored = [(containment(row["body"], c["body"]), c) for c in candidates]
+        best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if best[0] >= CLUSTER_CONTAINMENT:
+            candidate = best[1]
+            cluster = candidate["cluster_id"] or row.get("cluster_id") or candidate["id"]
+            self.db.conn.execute("update articles set cluster_id = ? where id in (?, ?)",
+                                 [cluster, candidate["id"], article_id])
 
     def _regions(self, article_id: int, item: dict) -> None:
         self.db.conn.execute("delete from article_regions where article_id = ?", [article_id])

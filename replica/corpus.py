@@ -49,6 +49,8 @@ class Release:
     views: int = 0
     removed: bool = False
     version: int = 1
+    republished_from: str | None = None
+    republished_as: str | None = None
 
     @property
     def body(self) -> str:
@@ -92,6 +94,7 @@ class Release:
             "layout": self.layout,
             "source_unit": self.unit,
             "listed": self.listed,
+            "other_versions": [u for u in (self.republished_from, self.republished_as) if u],
             "version": self.version,
         }
 
@@ -170,7 +173,26 @@ def generate(articles: int = 72, seed: int = 2024) -> list[Release]:
             release.api_id = 30000 + index
         releases.append(release)
     _link_inserts(releases, rng)
+    releases.extend(_republications(releases))
     return releases
+
+
+def _republications(releases: list[Release]) -> list[Release]:
+    """Every fourth Kemendagri release, re-published by MMC Kobar a day later with a new first
+    paragraph: not the same release (no alias), but another version of the same story."""
+    copies = []
+    for original in [r for r in releases if r.source == "kemendagri"][::4]:
+        published = original.published + timedelta(days=1, hours=2)
+        copy = Release(source="mmc_kobar", slug=f"{original.slug}-kobar", title=original.title,
+                       paragraphs=[], published=published, election=original.election,
+                       unit="humas diskominfo kobar", story=original.story, layout="classic",
+                       views=original.views // 3 + 7, republished_from=original.url)
+        lead = (f"Pemerintah Kabupaten Kotawaringin Barat menindaklanjuti siaran pers Kementerian Dalam "
+                f"Negeri tentang {original.title.rstrip('!?.').lower()}, {copy.lead_date_phrase}.")
+        copy.paragraphs = [lead, *original.paragraphs]
+        original.republished_as = copy.url
+        copies.append(copy)
+    return copies
 
 
 def _dress_mmc(release: Release, lead: str, body: list[str], rng: random.Random, index: int) -> None:

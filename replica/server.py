@@ -53,13 +53,14 @@ class World:
         with self.lock:
             action = command.get("action")
             if action == "add":
-                fresh = generate(self.articles + int(command.get("count", 1)), self.seed + 1)
+                count = int(command.get("count", 1))
+                fresh = [r for r in generate(self.articles + count, self.seed + 1) if not r.republished_from]
                 newest = max(r.published for r in self.releases)
                 added = []
-                for offset, release in enumerate(fresh[-int(command.get("count", 1)):], start=1):
+                for offset, release in enumerate(fresh[-count:], start=1):
                     release = replace(release, slug=f"{release.slug}-baru-{offset}", listed=True,
                                       published=newest + timedelta(hours=offset), inserts=[],
-                                      portal_blog=False, portal_node=None,
+                                      portal_blog=False, portal_node=None, republished_as=None,
                                       api_id=(release.api_id or 0) + 90000 if release.api_id else None)
                     self.releases.append(release)
                     added.append(release.url)

@@ -76,7 +76,7 @@ def crawled(replica, tmp_path_factory):
     return db, result
 
 
-def assert_archive_matches(db_path: Path, manifest: dict) -> None:
+def assert_archive_matches(db_path: Path, manifest: dict, *, clusters: bool = True) -> None:
     """The archive holds exactly the replica's live articles, once each, copies as aliases."""
     db = Database(db_path)
     rows = {r["url"]: r for r in db.query("select * from articles where removed_at is null")}
@@ -90,3 +90,10 @@ def assert_archive_matches(db_path: Path, manifest: dict) -> None:
             assert row["published_at"] == true["published_at"]
         assert {u for u, a in aliases.items() if a == row["id"]} == set(true["aliases"])
     assert set(aliases).isdisjoint(rows)
+    if not clusters:
+        return
+    cluster_of = {url: row["cluster_id"] for url, row in rows.items()}
+    for true in manifest["articles"]:
+        versions = {true["url"], *true.get("other_versions", [])}
+        same_cluster = {u for u, c in cluster_of.items() if c is not None and c == cluster_of[true["url"]]}
+        assert same_cluster == (versions if len(versions) > 1 else set()), true["url"]

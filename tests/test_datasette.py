@@ -47,7 +47,7 @@ async def test_articles_are_newest_first_with_source_and_month_facets(site):
 
 async def test_canned_queries_for_coverage_and_health(site):
     months = await get_json(site, "/archive/coverage_over_time.json?source=&region=&type=&stage=&_shape=array")
-    assert sum(m["articles"] for m in months) == 72 and sum(m["election_articles"] for m in months) > 0
+    assert sum(m["articles"] for m in months) == 78 and sum(m["election_articles"] for m in months) > 0
     health = await get_json(site, "/archive/source_health.json?_shape=array")
     assert {(h["source"], h["health"]) for h in health} == {("mmc_kobar", "ok"), ("kemendagri", "ok")}
 
@@ -67,3 +67,11 @@ async def test_region_queries_find_kotawaringin_barat_articles(site):
     months = await get_json(site, "/archive/coverage_over_time.json?source=&region=62.01&type=pilkada&stage=&_shape=array")
     everything = await get_json(site, "/archive/coverage_over_time.json?source=&region=&type=&stage=&_shape=array")
     assert 0 < sum(m["articles"] for m in months) < sum(m["articles"] for m in everything)
+
+
+async def test_other_versions_of_a_story_across_sources(site, replica):
+    republished = [a for a in replica.manifest()["articles"] if a["other_versions"] and a["source"] == "mmc_kobar"]
+    assert republished
+    row = (await get_json(site, f"/archive/articles.json?url={republished[0]['url']}&_shape=array"))[0]
+    versions = await get_json(site, f"/archive/other_versions.json?id={row['id']}&_shape=array")
+    assert [v["url"] for v in versions] == republished[0]["other_versions"]

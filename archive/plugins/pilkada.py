@@ -18,10 +18,12 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def render_cell(row, value, column, table):
+def render_cell(row, value, column, table, database):
     """Canonical URLs become links to the real site (scraped text is never rendered as HTML)."""
     if column == "url" and isinstance(value, str) and value.startswith("https://"):
         return Markup(f'<a href="{escape(value)}" rel="nofollow noopener">{escape(value)}</a>')
+    if column == "cluster_id" and table == "articles" and isinstance(value, int):
+        return Markup(f'<a href="/{escape(database)}/other_versions?id={int(row["id"])}">versi lain</a>')
     if column == "version" and table == "articles" and isinstance(value, int):
         return Markup(f'<a href="/-/history/{int(row["id"])}" title="riwayat versi">{value}</a>')
     return None
