@@ -184,7 +184,7 @@ def cmd_replica(args) -> int:
 
     server = serve(args.port, args.host, args.articles, args.seed)
     print(f"Replica of MMC Kobar and Kemendagri on http://{args.host}:{server.server_address[1]}/ "
-          f"({args.articles} articles; manifest at /__replica__/manifest.json)", flush=True)
+          f"({len(server.world.releases)} articles; manifest at /__replica__/manifest.json)", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -201,7 +201,13 @@ def cmd_demo(args) -> int:
     try:
         base = f"http://127.0.0.1:{args.replica_port}"
         _wait_for(base + "/__replica__/manifest.json")
-        code = main(["crawl", "--db", args.db, "--replica", base])
+        time.sleep(0.3)
+        if replica.poll() is not None:
+            raise UsageError(f"the replica could not start on port {args.replica_port} (in use?): "
+                             "choose another with --replica-port")
+        log_file = str(Path(args.db).with_name("crawl.log"))
+        print(f"crawling the replica into {args.db} (log: {log_file}) ...", flush=True)
+        code = main(["crawl", "--db", args.db, "--replica", base, "--log-file", log_file])
         print(f"crawl finished with exit code {code}")
         datasette = subprocess.Popen(serve_command(args.db, "127.0.0.1", args.port))
         children.append(datasette)
@@ -210,6 +216,9 @@ def cmd_demo(args) -> int:
         datasette.wait()
     except KeyboardInterrupt:
         pass
+    except UsageError as error:
+        print(f"pilkada-archive: {error}", file=sys.stderr)
+        return run.EXIT_USAGE
     finally:
         for child in children:
             if child.poll() is None:
