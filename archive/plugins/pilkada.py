@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -63,3 +64,29 @@ def _with_diffs(versions) -> list[dict]:
         previous = text
         out.append(version)
     return out
+
+
+@hookimpl
+def extra_template_vars(view_name, table, database, request, datasette):
+    """An article's row page gets the article as a dict, its JSON fields decoded, and its copies."""
+    if view_name != "row" or table != "articles":
+        return {}
+
+    async def article_vars():
+        db = datasette.get_database(database)
+        article_id = request.url_vars.get("pks", "").split(",")[0]
+        row = (await db.execute("select * from articles where id = ?", [article_id])).first()
+        if row is None:
+            return {}
+        article = dict(zip(row.keys(), row, strict=True))
+        decoded = {}
+        for key in ("election_types", "election_stages", "election_terms", "institutions", "regions", "captions"):
+            try:
+                decoded[key] = json.loads(article.get(key) or "[]")
+            except ValueError:
+                decoded[key] = []
+        aliases = [r[0] for r in (await db.execute(
+            "select url from article_aliases where article_id = ? order by url", [article_id])).rows]
+        return {"article": article, "article_json": decoded, "article_aliases": aliases}
+
+    return article_vars
