@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/archive.db
 
-.PHONY: install demo run test lint fixtures eval bench bench-quick clean
+.PHONY: install demo run test lint fixtures gold eval bench bench-quick clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ lint: install
 
 fixtures: install
 	$(BIN)/python -m tests.regenerate
+
+gold: install
+	$(BIN)/python -m tests.gold.build
 
 eval: install
 	$(BIN)/python -m bench.evaluate

@@ -20,9 +20,10 @@ import sys
 import tempfile
 import time
 import timeit
-import urllib.request
 from datetime import date
 from pathlib import Path
+
+from crawler.cli import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("crawl", "incremental", "cpu", "store", "datasette")
@@ -44,18 +45,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def measured(command: list[str]) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.measure", *command], capture_output=True, text=True,
                          cwd=ROOT, check=True)
@@ -68,7 +57,7 @@ class ReplicaProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([sys.executable, "-m", "crawler.cli", "replica", "--port", str(self.port),
                                          "--articles", str(articles)], stdout=subprocess.DEVNULL, cwd=ROOT)
-        wait_for(self.base + "/__replica__/manifest.json")
+        wait_for(self.base + "/robots.txt", timeout=120)
 
     def close(self):
         self.process.terminate()
@@ -246,7 +235,7 @@ def bench_datasette(args, work: Path, rows: list, state: dict) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/-/versions.json")
+        wait_for(base + "/-/versions.json", timeout=120)
 
         async def load(path_template: str) -> list[float]:
             timings: list[float] = []

@@ -200,7 +200,7 @@ def cmd_demo(args) -> int:
     children = [replica]
     try:
         base = f"http://127.0.0.1:{args.replica_port}"
-        _wait_for(base + "/__replica__/manifest.json")
+        wait_for(base + "/__replica__/manifest.json")
         time.sleep(0.3)
         if replica.poll() is not None:
             raise UsageError(f"the replica could not start on port {args.replica_port} (in use?): "
@@ -231,7 +231,7 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def _wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
