@@ -18,7 +18,7 @@ class ProgressExtension:
     @classmethod
     def from_crawler(cls, crawler):
         if not sys.stderr.isatty():
-            raise NotConfigured("not a terminal")
+            raise NotConfigured  # cron: no terminal, no progress lines (and no warning about it)
         extension = cls(crawler, crawler.settings.getfloat("PROGRESS_INTERVAL", 2.0))
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)
