@@ -53,11 +53,13 @@ TABLES: dict[str, dict] = {
         "columns": {"id": int, "stem": str},
         "foreign_keys": [("id", "articles", "id")],
     },
+    # MinHash sketch values of each article, with its day and source, so a look-up for other
+    # versions of a story only walks the postings of one month (see archive/store.py).
     "article_sketches": {
-        "pk": ("hash", "article_id"),
-        "columns": {"hash": int, "article_id": int},
+        "pk": "rowid",
+        "columns": {"hash": int, "article_id": int, "day": str, "source": str},
         "foreign_keys": [("article_id", "articles", "id")],
-        "indexes": [(["article_id"], False)],
+        "indexes": [(["article_id"], False), (["hash", "day"], False)],
     },
     "regions": {
         "pk": "code",
@@ -121,8 +123,8 @@ def ensure_shape(db: Database) -> Database:
     for name, spec in TABLES.items():
         table = db[name]
         if not table.exists():
-            table.create(spec["columns"], pk=spec["pk"], not_null=spec.get("not_null"),
-                         foreign_keys=spec.get("foreign_keys"))
+            table.create(spec["columns"], pk=None if spec["pk"] == "rowid" else spec["pk"],
+                         not_null=spec.get("not_null"), foreign_keys=spec.get("foreign_keys"))
         else:
             existing = set(table.columns_dict)
             for column, kind in spec["columns"].items():

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from archive.search import stem_text
 from crawler.dates import DateResult, strength
 from crawler.regions import gazetteer
-from crawler.similarity import SKETCH_SIZE, containment, sketch
+from crawler.similarity import SKETCH_SIZE, containment, shingles, sketch
 from crawler.urls import host_of
 
 # A release published on several hosts is filed under the host that originates it.
@@ -201,28 +201,33 @@ class ArchiveWriter:
         })
 
     def _cluster(self, article_id: int, row: dict) -> None:
-        """Link another source's version of the same story (published within a month)."""
-        values = sketch(row["body"])
+        """Link another source's version of the same story (published within CLUSTER_DAYS)."""
+        mine = shingles(row["body"])
+        values = sketch(mine)
+        day = row["published_date"]
         self.db.conn.execute("delete from article_sketches where article_id = ?", [article_id])
-        self.db.conn.executemany("insert or ignore into article_sketches (hash, article_id) values (?, ?)",
-                                 [(value, article_id) for value in values])
-        if len(values) < SKETCH_SIZE // 2 or not row["published_date"]:
+        self.db.conn.executemany(
+            "insert into article_sketches (hash, article_id, day, source) values (?, ?, ?, ?)",
+            [(value, article_id, day, row["source"]) for value in values])
+        if len(values) < SKETCH_SIZE // 2 or not day:
             return
+        start, end = (str(date.fromisoformat(day) + timedelta(days=d)) for d in (-CLUSTER_DAYS, CLUSTER_DAYS))
         marks = ", ".join("?" * len(values))
-        candidates = self.reader.execute(
-            f"select a.id, a.cluster_id, a.body, count(*) as shared from article_sketches s "
-            f"join articles a on a.id = s.article_id where s.hash in ({marks}) and a.id != ? "
-            "and a.source != ? and abs(julianday(a.published_date) - julianday(?)) <= ? "
-            "group by a.id having shared >= ? order by shared desc limit 3",
-            [*values, article_id, row["source"], row["published_date"], CLUSTER_DAYS,
-             SKETCH_SIZE // 8]).fetchall()
-        scored = [(containment(row["body"], c["body"]), c) for c in candidates]
-        best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-        if best[0] >= CLUSTER_CONTAINMENT:
-            candidate = best[1]
-            cluster = candidate["cluster_id"] or row.get("cluster_id") or candidate["id"]
+        shared = self.reader.execute(
+            f"select article_id, count(*) as shared from article_sketches where hash in ({marks}) "
+            "and day between ? and ? and source != ? and article_id != ? "
+            "group by article_id having shared >= ? order by shared desc limit 3",
+            [*values, start, end, row["source"], article_id, SKETCH_SIZE // 4]).fetchall()
+        best, best_score = None, 0.0
+        for candidate in shared:
+            other = self._one("select id, cluster_id, body from articles where id = ?", [candidate["article_id"]])
+            score = containment(mine, shingles(other["body"]))
+            if score > best_score:
+                best, best_score = other, score
+        if best and best_score >= CLUSTER_CONTAINMENT:
+            cluster = best["cluster_id"] or row.get("cluster_id") or best["id"]
             self.db.conn.execute("update articles set cluster_id = ? where id in (?, ?)",
-                                 [cluster, candidate["id"], article_id])
+                                 [cluster, best["id"], article_id])
 
     def _regions(self, article_id: int, item: dict) -> None:
         self.db.conn.execute("delete from article_regions where article_id = ?", [article_id])

@@ -298,20 +298,21 @@ def main(argv=None) -> int:
     sections = args.only.split(",") if args.only else list(SECTIONS)
     rows: list[dict] = []
     state: dict = {}
+    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"{date.today()}-{socket.gethostname()}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"machine": machine(), "date": date.today().isoformat(), "quick": quick,
+              "command": "python -m bench.run " + " ".join(argv or sys.argv[1:]), "rows": rows}
     with tempfile.TemporaryDirectory(prefix="pilkada-bench-") as tmp:
         work = Path(tmp)
         try:
             for section in sections:
                 print(f"== {section}", file=sys.stderr, flush=True)
                 globals()[f"bench_{section}"](args, work, rows, state)
+                # Written after every section, so a long run that is stopped keeps what it measured.
+                out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         finally:
             if state.get("replica"):
                 state["replica"].close()
-    result = {"machine": machine(), "date": date.today().isoformat(), "quick": quick,
-              "command": "python -m bench.run " + " ".join(argv or sys.argv[1:]), "rows": rows}
-    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"{date.today()}-{socket.gethostname()}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(format_table(rows))
     print(f"\nwritten to {out}")
     return 0
