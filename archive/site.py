@@ -18,7 +18,12 @@ TEMPLATES_DIR = str(ROOT.joinpath("templates"))
 def metadata_for(db_path: str | Path) -> dict:
     """``metadata.yml`` with its database block named after the archive file being served."""
     metadata = yaml.safe_load(ROOT.joinpath("metadata.yml").read_text("utf-8"))
-    metadata["databases"] = {Path(db_path).stem: metadata["databases"]["archive"]}
+    name = Path(db_path).stem
+    metadata["databases"] = {name: metadata["databases"]["archive"]}
+    for dashboard in metadata["plugins"]["datasette-dashboards"].values():
+        for block in (*dashboard["charts"].values(), *dashboard["filters"].values()):
+            if block.get("db") == "archive":
+                block["db"] = name
     return metadata
 
 

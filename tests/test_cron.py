@@ -129,3 +129,25 @@ def test_a_crawl_killed_with_sigkill_is_completed_by_the_next_run(tmp_path):
         assert_archive_matches(db_path, manifest, clusters=False)
     finally:
         replica.server.shutdown()
+
+
+def test_failed_pages_are_retried_with_backoff_until_given_up_or_resolved(fresh_replica, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert run_crawl(db_path, fresh_replica).returncode == 0
+    db = Database(db_path)
+    added = fresh_replica.control(action="add", count=1)["added"][0]
+    broken = "https://mmc.kotawaringinbaratkab.go.id/berita/halaman-yang-tidak-pernah-ada"
+    past = "2000-01-01T00:00:00Z"
+    for url in (broken, added):
+        db["failed_pages"].insert({"url": url, "source": "mmc_kobar", "kind": "page", "reason": "HTTP 500",
+                                   "attempts": 1, "first_failed_at": past, "last_failed_at": past,
+                                   "next_retry_at": past, "given_up": 0})
+    result = run_crawl(db_path, fresh_replica, "-s", "ARCHIVE_MAX_ATTEMPTS=2")
+    assert result.returncode == 3, result.stdout  # a page failed, the source works
+    rows = {r["url"]: r for r in db.query("select * from failed_pages")}
+    assert rows[added]["resolved_at"] is not None
+    assert rows[broken]["attempts"] == 2 and rows[broken]["given_up"] == 1 and rows[broken]["reason"] == "HTTP 404"
+    assert rows[broken]["next_retry_at"] > rows[broken]["last_failed_at"]
+    # Given up: the next run does not ask for it again.
+    run_crawl(db_path, fresh_replica)
+    assert next(db.query("select attempts from failed_pages where url = ?", [broken]))["attempts"] == 2

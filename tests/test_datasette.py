@@ -75,3 +75,17 @@ async def test_other_versions_of_a_story_across_sources(site, replica):
     row = (await get_json(site, f"/archive/articles.json?url={republished[0]['url']}&_shape=array"))[0]
     versions = await get_json(site, f"/archive/other_versions.json?id={row['id']}&_shape=array")
     assert [v["url"] for v in versions] == republished[0]["other_versions"]
+
+
+async def test_atom_feed_of_the_newest_election_articles(site):
+    response = await site.client.get("/archive/berita_terbaru.atom?election=1")
+    assert response.status_code == 200 and "<feed" in response.text
+    assert response.text.count("<entry>") > 0 and "https://" in response.text
+
+
+async def test_election_coverage_dashboard_charts(site):
+    page = await site.client.get("/-/dashboards/liputan")
+    assert page.status_code == 200 and "per-month" in page.text
+    for chart in ("per-month", "per-source", "per-province", "total"):
+        response = await site.client.get(f"/-/dashboards/liputan/{chart}")
+        assert response.status_code == 200, chart
