@@ -160,7 +160,10 @@ def cmd_serve(args) -> int:
         raise UsageError(f"no archive at {args.db}: run `pilkada-archive crawl` first")
     open_archive(args.db).close()
     print(f"Serving the archive on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    return subprocess.call(serve_command(args.db, args.host, args.port))
+    command = serve_command(args.db, args.host, args.port)
+    # Become Datasette, so that a signal to this process (a service manager, a test) reaches it.
+    os.execv(command[0], command)
+    return run.EXIT_CRASH  # not reached
 
 
 def cmd_reparse(args) -> int:
