@@ -21,7 +21,9 @@ FILLER = ["pemerintah", "daerah", "kabupaten", "kecamatan", "desa", "warga", "ke
 def synthetic_items(count: int, seed: int = 7):
     """Article dicts as the pipelines hand them to the store."""
     rng = random.Random(seed)
-    templates = generate(400, seed)
+    # Primary releases only: the replica's re-publications would make every synthetic article
+    # a near-copy of thousands of others from the other source.
+    templates = [t for t in generate(400, seed) if not t.republished_from]
     # Tags of each template's own text, computed once: the filler words only pad the body.
     template_tags = [tagging.tag(t.title, t.body) for t in templates]
     for index in range(count):
