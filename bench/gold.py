@@ -27,20 +27,13 @@ def gold_pages() -> list[tuple[Path, dict]]:
 
 
 def _spiders():
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
-    from scrapy.utils.test import get_crawler
-
-    from crawler.settings import TWISTED_REACTOR
+    from crawler.offline import offline_spider
     from spiders.kemendagri import KemendagriSpider
     from spiders.mmc_kobar import MmcKobarSpider
 
-    if not is_reactor_installed():
-        install_reactor(TWISTED_REACTOR)
     built = {}
     for spider_class in (MmcKobarSpider, KemendagriSpider):
-        crawler = get_crawler(spider_class)
-        spider = spider_class.from_crawler(crawler)
-        crawler.spider = spider
+        crawler, spider = offline_spider(spider_class)
         built[spider_class.name] = (spider, [CleanPipeline(crawler), NormalizePipeline(crawler)])
     return built
 

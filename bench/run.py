@@ -118,9 +118,9 @@ def bench_incremental(args, work: Path, rows: list, state: dict) -> None:
 
 def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
     from scrapy.http import HtmlResponse, Request
-    from scrapy.utils.test import get_crawler
 
     from crawler import dates, tagging
+    from crawler.offline import offline_spider
     from crawler.text import strip_boilerplate
     from replica.corpus import generate
     from replica.pages import mmc_article
@@ -129,13 +129,7 @@ def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
     releases = [r for r in generate(max(args.cpu_pages * 2, 60)) if r.source == "mmc_kobar"][: args.cpu_pages]
     titles = {r.slug: r.title for r in releases}
     pages = [(r.url, mmc_article(r, titles).encode()) for r in releases]
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
-
-    if not is_reactor_installed():
-        install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    crawler = get_crawler(MmcKobarSpider)
-    spider = MmcKobarSpider.from_crawler(crawler)
-    crawler.spider = spider
+    _, spider = offline_spider(MmcKobarSpider)
 
     def responses():
         return [HtmlResponse(url=u, body=b, encoding="utf-8", request=Request(u, meta={"canonical": u})) for u, b in pages]

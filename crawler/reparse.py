@@ -14,6 +14,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
+from crawler.offline import offline_spider, pipelines
 from crawler.warc import iter_responses, warc_dir
 from spiders.kemendagri import KemendagriSpider
 from spiders.mmc_kobar import MmcKobarSpider
@@ -21,20 +22,8 @@ from spiders.mmc_kobar import MmcKobarSpider
 SPIDERS = {"mmc_kobar": MmcKobarSpider, "kemendagri": KemendagriSpider}
 
 
-def _pipelines(crawler):
-    from scrapy.utils.misc import load_object
-
-    order = sorted(crawler.settings.getdict("ITEM_PIPELINES").items(), key=lambda kv: kv[1])
-    return [load_object(path).from_crawler(crawler) for path, _ in order]
-
-
 def reparse(db_path: str, files: list[Path] | None = None) -> dict[str, dict]:
     """Parse every response record again; returns per-source counts of what happened."""
-    from scrapy.utils.reactor import install_reactor, is_reactor_installed
-    from scrapy.utils.test import get_crawler
-
-    if not is_reactor_installed():
-        install_reactor(project_settings.TWISTED_REACTOR)
     files = files or sorted(warc_dir(db_path).glob("*.warc.gz"))
     results: dict[str, dict] = {}
     for name, spider_class in SPIDERS.items():
@@ -45,11 +34,9 @@ def reparse(db_path: str, files: list[Path] | None = None) -> dict[str, dict]:
         settings.setmodule(project_settings)
         settings.set("ARCHIVE_DB", db_path)
         settings.set("ARCHIVE_RUN_ID", "reparse")
-        crawler = get_crawler(spider_class, settings_dict=settings.copy_to_dict())
-        spider = spider_class.from_crawler(crawler)
-        crawler.spider = spider
-        pipelines = _pipelines(crawler)
-        for pipeline in pipelines:
+        crawler, spider = offline_spider(spider_class, settings.copy_to_dict())
+        chain = pipelines(crawler)
+        for pipeline in chain:
             if hasattr(pipeline, "open_spider"):
                 pipeline.open_spider()
         records = 0
@@ -64,11 +51,11 @@ def reparse(db_path: str, files: list[Path] | None = None) -> dict[str, dict]:
                     if isinstance(output, Request):
                         continue
                     try:
-                        for pipeline in pipelines:
+                        for pipeline in chain:
                             output = pipeline.process_item(output)
                     except DropItem:
                         continue
-        for pipeline in pipelines:
+        for pipeline in chain:
             if hasattr(pipeline, "close_spider"):
                 pipeline.close_spider()
         stats = crawler.stats.get_stats()

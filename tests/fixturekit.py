@@ -11,9 +11,8 @@ from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.http import HtmlResponse, Request, TextResponse
-from scrapy.utils.test import get_crawler
 
-from crawler.pipelines import CleanPipeline, NormalizePipeline, TagPipeline
+from crawler.offline import offline_spider, pipelines
 from spiders.kemendagri import KemendagriSpider
 from spiders.mmc_kobar import MmcKobarSpider
 
@@ -39,21 +38,19 @@ def parse_fixture(meta_path: Path) -> list[dict]:
     spider_name = meta_path.parent.name
     meta = json.loads(meta_path.read_text("utf-8"))
     page = next(meta_path.parent.glob(meta_path.name.replace(".meta.json", ".page.*")))
-    crawler = get_crawler(SPIDERS[spider_name])
-    spider = SPIDERS[spider_name].from_crawler(crawler, origin=ORIGIN + f"/{spider_name}")
-    crawler.spider = spider
+    crawler, spider = offline_spider(SPIDERS[spider_name], origin=ORIGIN + f"/{spider_name}")
     fetched = spider.mirror.fetch_url(meta["url"])
     request = Request(fetched, meta={"canonical": meta["url"], **meta.get("request_meta", {})})
     response_class = TextResponse if page.suffix == ".json" else HtmlResponse
     response = response_class(url=fetched, body=page.read_bytes(), encoding="utf-8", request=request)
     callback = getattr(spider, meta["callback"])
-    pipelines = [p.from_crawler(crawler) for p in (CleanPipeline, NormalizePipeline, TagPipeline)]
+    chain = pipelines(crawler, ["CleanPipeline", "NormalizePipeline", "TagPipeline"])
     articles = []
     for output in callback(response):
         if isinstance(output, Request):
             continue
         output.fetched_at = FROZEN_AT
-        for pipeline in pipelines:
+        for pipeline in chain:
             output = pipeline.process_item(output)
         data = ItemAdapter(output).asdict()
         articles.append({key: data.get(key) for key in FIELDS})
