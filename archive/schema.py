@@ -61,6 +61,11 @@ TABLES: dict[str, dict] = {
         "foreign_keys": [("article_id", "articles", "id")],
         "indexes": [(["article_id"], False), (["hash", "day"], False)],
     },
+    # Facts about the archive itself, e.g. which hashing scheme its stored sketches use.
+    "archive_meta": {
+        "pk": "key",
+        "columns": {"key": str, "value": str},
+    },
     "regions": {
         "pk": "code",
         "columns": {"code": str, "name": str, "level": str, "parent": str},
@@ -103,6 +108,30 @@ FTS = {
     "article_stems": {"columns": ["stem"], "tokenize": "unicode61 remove_diacritics 2", "detail": "none"},
 }
 
+
+
+def fts_triggers(table: str) -> dict[str, str]:
+    """Triggers that keep ``<table>_fts`` in step with deletes and with edits of indexed columns.
+
+    There is deliberately no AFTER INSERT trigger: the writer indexes a new row itself, right
+    after inserting it (``archive.store.ArchiveWriter``). An insert that may fire a trigger makes
+    SQLite keep a statement journal for it, which cost as much as the FTS indexing itself
+    (measured by the store section of ``bench/run.py``). ``update of`` keeps routine updates
+    (last_seen_at, cluster_id) from re-indexing the whole text.
+    """
+    columns = FTS[table]["columns"]
+    names = ", ".join(f"[{c}]" for c in columns)
+    old = ", ".join(f"old.[{c}]" for c in columns)
+    new = ", ".join(f"new.[{c}]" for c in columns)
+    delete = f"insert into [{table}_fts] ([{table}_fts], rowid, {names}) values ('delete', old.rowid, {old});"
+    insert = f"insert into [{table}_fts] (rowid, {names}) values (new.rowid, {new});"
+    # Upper-case CREATE TRIGGER: SQLite stores it so, and _sync_triggers compares the stored text.
+    return {
+        f"{table}_ad": f"CREATE TRIGGER [{table}_ad] after delete on [{table}] begin {delete} end",
+        f"{table}_au": f"CREATE TRIGGER [{table}_au] after update of {names} on [{table}] begin {delete} {insert} end",
+    }
+
+
 VIEWS = {
     "source_health": """
         select source, max(started_at) as last_run, health, health_reason, articles_new,
@@ -134,10 +163,11 @@ def ensure_shape(db: Database) -> Database:
             table.create_index(columns, unique=unique, if_not_exists=True)
     for name, spec in FTS.items():
         if not db[name].detect_fts():
-            db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=True,
+            db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=False,
                                 tokenize=spec["tokenize"])
             if spec.get("detail"):
                 _set_fts_detail(db, f"{name}_fts", spec["detail"])
+        _sync_triggers(db, name)
     if not db["regions"].count:
         from crawler.regions import gazetteer
 
@@ -145,7 +175,42 @@ def ensure_shape(db: Database) -> Database:
             db["regions"].insert_all(r.__dict__ for r in gazetteer().values())
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip(), replace=True)
+    _migrate_sketches(db)
     return db
+
+
+def _migrate_sketches(db: Database) -> None:
+    """Sketches stored under another hashing scheme would never match new ones: recompute them."""
+    from crawler.similarity import SCHEME
+
+    stored = db.execute("select value from archive_meta where key = 'sketch_scheme'").fetchone()
+    if stored and stored[0] == SCHEME:
+        return
+    if db.execute("select 1 from article_sketches limit 1").fetchone():
+        from archive.store import resketch
+
+        resketch(db)
+    with db.atomic():
+        db.execute("insert into archive_meta (key, value) values ('sketch_scheme', ?) "
+                   "on conflict(key) do update set value = excluded.value", [SCHEME])
+
+
+def _sync_triggers(db: Database, table: str) -> None:
+    """Replace triggers whose SQL differs from :func:`fts_triggers` (older archives had an
+    AFTER INSERT trigger and update triggers on every column); untouched when already current."""
+    wanted = fts_triggers(table)
+    current = dict(db.execute("select name, sql from sqlite_master where type = 'trigger' and tbl_name = ?",
+                              [table]).fetchall())
+    ours = {f"{table}_ai", f"{table}_ad", f"{table}_au"}  # the names sqlite-utils gives its triggers
+    stale = [name for name in current if name in ours and current[name] != wanted.get(name)]
+    missing = [name for name in wanted if current.get(name) != wanted[name]]
+    if not stale and not missing:
+        return
+    with db.atomic():
+        for name in stale:
+            db.execute(f"drop trigger [{name}]")
+        for name in missing:
+            db.execute(wanted[name])
 
 
 def _set_fts_detail(db: Database, fts_table: str, detail: str) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
+from archive.schema import FTS
 from archive.search import stem_text
 from crawler.dates import DateResult, strength
 from crawler.regions import gazetteer
@@ -38,6 +39,16 @@ DATE_FIELDS = ["published_date", "published_month", "published_at", "date_text",
                "date_confidence"]
 JSON_FIELDS = {"captions", "related", "tags", "image_urls", "election_terms", "election_types",
                "election_stages", "institutions", "regions"}
+
+
+FIND_SQL = """
+    select *, 'url' as found_by from articles where url = :url
+    union all
+    select a.*, 'alias' from article_aliases l join articles a on a.id = l.article_id where l.url = :url
+    union all
+    select * from (select *, 'release' from articles where release_key = :key order by id limit 1)
+    limit 1
+"""
 
 
 def utc_now() -> str:
@@ -92,20 +103,22 @@ class ArchiveWriter:
         return dict(row) if row else None
 
     def _find(self, url: str, release_key: str | None) -> tuple[dict | None, str]:
-        if row := self._one("select * from articles where url = ?", [url]):
-            return row, "url"
-        if row := self._one("select a.* from article_aliases l join articles a on a.id = l.article_id "
-                            "where l.url = ?", [url]):
-            return row, "alias"
-        if release_key and (row := self._one(
-                "select * from articles where release_key = ? order by id limit 1", [release_key])):
-            return row, "release"
-        return None, ""
+        """The stored article this item is: by URL, by an alias URL, or by its release key (in
+        that order; one statement, as most items of a first crawl are new and match none)."""
+        row = self._one(FIND_SQL, {"url": url, "key": release_key})
+        return (row, row.pop("found_by")) if row else (None, "")
 
     def _insert(self, table: str, row: dict) -> int:
         columns = ", ".join(f'"{c}"' for c in row)
         sql = f'insert into "{table}" ({columns}) values ({", ".join("?" * len(row))})'
         return self.db.conn.execute(sql, list(row.values())).lastrowid
+
+    def _index(self, table: str, rowid: int, row: dict) -> None:
+        """Full-text index a new row (updates and deletes are indexed by triggers, see schema)."""
+        columns = FTS[table]["columns"]
+        names = ", ".join(f"[{c}]" for c in columns)
+        self.db.conn.execute(f"insert into [{table}_fts] (rowid, {names}) values (?{', ?' * len(columns)})",
+                             [rowid, *(row[c] for c in columns)])
 
     def _update(self, article_id: int, changes: dict) -> None:
         assignments = ", ".join(f'"{c}" = ?' for c in changes)
@@ -127,9 +140,10 @@ class ArchiveWriter:
         if existing is None:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
             article_id = self._insert("articles", row)
-            self._stem(article_id, row)
-            self._regions(article_id, item)
-            self._cluster(article_id, row)
+            self._index("articles", article_id, row)
+            self._stem(article_id, row, new=True)
+            self._regions(article_id, item, new=True)
+            self._cluster(article_id, row, new=True)
             self._resolve_failure(row["url"], now)
             return "new", article_id
         article_id = existing["id"]
@@ -200,15 +214,14 @@ class ArchiveWriter:
             "warc_file": existing["warc_file"], "warc_record_id": existing["warc_record_id"],
         })
 
-    def _cluster(self, article_id: int, row: dict) -> None:
+    def _cluster(self, article_id: int, row: dict, new: bool = False) -> None:
         """Link another source's version of the same story (published within CLUSTER_DAYS)."""
         mine = shingles(row["body"])
         values = sketch(mine)
         day = row["published_date"]
-        self.db.conn.execute("delete from article_sketches where article_id = ?", [article_id])
-        self.db.conn.executemany(
-            "insert into article_sketches (hash, article_id, day, source) values (?, ?, ?, ?)",
-            [(value, article_id, day, row["source"]) for value in values])
+        if not new:
+            self.db.conn.execute("delete from article_sketches where article_id = ?", [article_id])
+        _insert_sketch(self.db, article_id, values, day, row["source"])
         if len(values) < SKETCH_SIZE // 2 or not day:
             return
         start, end = (str(date.fromisoformat(day) + timedelta(days=d)) for d in (-CLUSTER_DAYS, CLUSTER_DAYS))
@@ -229,15 +242,19 @@ class ArchiveWriter:
             self.db.conn.execute("update articles set cluster_id = ? where id in (?, ?)",
                                  [cluster, best["id"], article_id])
 
-    def _regions(self, article_id: int, item: dict) -> None:
-        self.db.conn.execute("delete from article_regions where article_id = ?", [article_id])
+    def _regions(self, article_id: int, item: dict, new: bool = False) -> None:
+        if not new:
+            self.db.conn.execute("delete from article_regions where article_id = ?", [article_id])
         self.db.conn.executemany("insert into article_regions (article_id, code) values (?, ?)",
                                  [(article_id, code) for code in item.get("regions") or []])
 
-    def _stem(self, article_id: int, row: dict) -> None:
-        self.db.conn.execute(
-            "insert into article_stems (id, stem) values (?, ?) on conflict(id) do update set stem = excluded.stem",
-            [article_id, stem_text(f"{row['title'] or ''} {row['body'] or ''}")])
+    def _stem(self, article_id: int, row: dict, new: bool = False) -> None:
+        stems = {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}
+        if new:
+            self._insert("article_stems", stems)
+            self._index("article_stems", article_id, stems)
+        else:
+            self.db.conn.execute("update article_stems set stem = ? where id = ?", [stems["stem"], article_id])
 
     def mark_removed(self, url: str) -> bool:
         """A known article its source no longer serves (404/410): marked, never deleted."""
@@ -271,6 +288,25 @@ class ArchiveWriter:
                 }, pk="url")
                 self.db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
                                 " where url = ?", [_iso(now), failure["url"]])
+
+
+def _insert_sketch(db: Database, article_id: int, values: list[int], day: str | None, source: str) -> None:
+    db.conn.executemany("insert into article_sketches (hash, article_id, day, source) values (?, ?, ?, ?)",
+                        [(value, article_id, day, source) for value in values])
+
+
+def resketch(db: Database, chunk: int = 5000) -> int:
+    """Recompute every article's sketch, e.g. after the hashing scheme changed. Clusters already
+    found are kept; the recomputed sketches serve the look-ups of articles stored from now on."""
+    last, done = 0, 0
+    with db.atomic():
+        db.execute("delete from article_sketches")
+        while rows := db.execute("select id, body, published_date, source from articles where id > ? "
+                                 "order by id limit ?", [last, chunk]).fetchall():
+            for article_id, body, day, source in rows:
+                _insert_sketch(db, article_id, sketch(shingles(body)), day, source)
+            last, done = rows[-1][0], done + len(rows)
+    return done
 
 
 def _iso(moment: datetime) -> str:

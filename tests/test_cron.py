@@ -66,6 +66,14 @@ def test_new_edited_and_removed_articles_between_runs(fresh_replica, tmp_path):
     assert versions[0]["warc_record_id"] and versions[0]["warc_record_id"] != row["warc_record_id"]
     gone = next(db.query("select * from articles where url = ?", [removed]))
     assert gone["removed_at"] and gone["body"]
+    # Both full-text indexes follow the edit: the new title is found, the old one no longer.
+    for fts in ("articles_fts", "article_stems_fts"):
+        db.execute(f"insert into {fts}({fts}) values ('integrity-check')")
+    found = [r["rowid"] for r in db.query("select rowid from articles_fts where articles_fts match 'Diralat'")]
+    assert found == [row["id"]]
+    old_words = " ".join(f'"{w}"' for w in versions[0]["title"].split()[:6])
+    hits = [r["rowid"] for r in db.query("select rowid from articles_fts where articles_fts match ?", [old_words])]
+    assert row["id"] not in hits
     assert_archive_matches(db_path, fresh_replica.manifest())
 
 

@@ -1,0 +1,82 @@
+"""The archive's shape and its migrations, on small archives written through ArchiveWriter."""
+
+from __future__ import annotations
+
+import zlib
+
+from sqlite_utils import Database
+
+from archive.schema import ensure_shape, fts_triggers, open_archive
+from archive.store import ArchiveWriter
+from bench.synth import synthetic_items
+from crawler.similarity import SCHEME, shingles, sketch
+
+
+def triggers(db: Database, table: str) -> dict[str, str]:
+    return dict(db.execute("select name, sql from sqlite_master where type = 'trigger' and tbl_name = ?",
+                           [table]).fetchall())
+
+
+def matches(db: Database, words: str) -> list[int]:
+    return [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [words])]
+
+
+def test_new_rows_are_indexed_by_the_writer_and_edits_by_triggers(tmp_path):
+    db = open_archive(str(tmp_path / "archive.db"))
+    assert set(triggers(db, "articles")) == {"articles_ad", "articles_au"}
+    items = list(synthetic_items(30))
+    ArchiveWriter(db).write(items)
+    first = db.execute("select id, title from articles order by id limit 1").fetchone()
+    assert first[0] in matches(db, f'"{first[1].split()[0]}"')
+    db.execute("update articles set title = 'Zyxwv tertulis' where id = ?", [first[0]])
+    db.execute("update articles set last_seen_at = 'x', cluster_id = 7 where id = ?", [first[0]])
+    assert matches(db, "zyxwv") == [first[0]]
+    db.execute("delete from articles where id = ?", [first[0]])
+    assert matches(db, "zyxwv") == []
+    for fts in ("articles_fts", "article_stems_fts"):
+        db.execute(f"insert into {fts}({fts}) values ('integrity-check')")
+
+
+def test_old_insert_triggers_are_replaced_once(tmp_path):
+    """Archives made by sqlite-utils' enable_fts(create_triggers=True) get the current triggers."""
+    path = str(tmp_path / "archive.db")
+    db = open_archive(path)
+    for name in triggers(db, "articles"):
+        db.execute(f"drop trigger [{name}]")
+    db.execute("create trigger [articles_ai] after insert on [articles] begin "
+               "insert into [articles_fts] (rowid, [title], [body]) values (new.rowid, new.[title], new.[body]); end")
+    db.execute("create trigger [articles_au] after update on [articles] begin select 1; end")
+    ensure_shape(db)
+    assert triggers(db, "articles") == fts_triggers("articles")
+    ArchiveWriter(db).write(list(synthetic_items(5)))
+    # Indexed exactly once: a second index entry would fail the integrity check.
+    db.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
+    assert db.execute("select count(*) from articles_fts where articles_fts match 'pemerintah'").fetchone()[0] > 0
+
+
+def test_sketches_of_an_older_hashing_scheme_are_recomputed(tmp_path):
+    path = str(tmp_path / "archive.db")
+    db = open_archive(path)
+    ArchiveWriter(db).write(list(synthetic_items(12)))
+    expected = sorted(db.execute("select article_id, hash from article_sketches").fetchall())
+    assert db.execute("select value from archive_meta where key = 'sketch_scheme'").fetchone()[0] == SCHEME
+    with db.conn:
+        db.execute("update article_sketches set hash = hash + 1")
+        db.execute("update archive_meta set value = 'crc32-words-5' where key = 'sketch_scheme'")
+    reopened = open_archive(path)
+    assert sorted(reopened.execute("select article_id, hash from article_sketches").fetchall()) == expected
+    body = reopened.execute("select body from articles where id = 1").fetchone()[0]
+    assert sorted(h for a, h in expected if a == 1) == sketch(shingles(body))
+
+
+def test_shingles_hash_five_word_windows_stably():
+    text = "Komisi Pemilihan Umum menetapkan daftar pemilih tetap untuk pilkada serentak"
+    assert len(shingles(text)) == len(text.split()) - 4
+    assert shingles(text) == shingles(text.upper())
+    assert shingles("terlalu pendek") == set()
+    # Stored in archives, so defined by arithmetic (no per-process str hashing): Horner's rule
+    # over the words' CRC32s with FNV's 64-bit prime, upper 32 bits.
+    value = 0
+    for word in ["satu", "dua", "tiga", "empat", "lima"]:
+        value = (value * 0x100000001B3 + zlib.crc32(word.encode())) % 2**64
+    assert shingles("Satu dua, tiga empat lima.") == {value // 2**32}
