@@ -89,3 +89,22 @@ async def test_election_coverage_dashboard_charts(site):
     for chart in ("per-month", "per-source", "per-province", "total"):
         response = await site.client.get(f"/-/dashboards/liputan/{chart}")
         assert response.status_code == 200, chart
+
+
+async def test_tags_facets_count_like_the_array_facet_and_filter(site):
+    """The fast tags facet gives the stock array facet's counts, also under a search."""
+    for query in ("", "&_search=pilkada"):
+        data = await get_json(site, f"/archive/articles.json?_size=0&_facet_tags=election_types"
+                                    f"&_facet_array=election_types{query}")
+        fast = {r["value"]: r["count"] for r in data["facet_results"]["election_types"]["results"]}
+        stock = {r["value"]: r["count"] for r in data["facet_results"]["election_types_2"]["results"]}
+        assert fast == stock and fast["pilkada"] > 0
+    db = site.get_database("archive")
+    expected = (await db.execute("select count(*) from articles where exists (select 1 from "
+                                 "json_each(election_stages) where value = 'kampanye')")).first()[0]
+    data = await get_json(site, "/archive/articles.json?_size=0")
+    stages = {r["value"]: r for r in data["facet_results"]["election_stages"]["results"]}
+    assert stages["kampanye"]["count"] == expected > 0
+    toggle = stages["kampanye"]["toggle_url"].removeprefix("http://localhost")
+    filtered = await get_json(site, toggle.replace("articles?", "articles.json?"))
+    assert filtered["filtered_table_rows_count"] == expected

@@ -6,6 +6,13 @@ import difflib
 import json
 
 from datasette import hookimpl
+from datasette.facets import ArrayFacet
+from datasette.database import QueryInterrupted
+from datasette.utils import (
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+)
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
@@ -90,3 +97,62 @@ def extra_template_vars(view_name, table, database, request, datasette):
         return {"article": article, "article_json": decoded, "article_aliases": aliases}
 
     return article_vars
+
+
+class TagsFacet(ArrayFacet):
+    """Facet counts of a JSON array column whose arrays are sets (tags, types, regions).
+
+    Datasette's ``array`` facet de-duplicates with ``select distinct j.value, inner.*``, which
+    sorts every matching row with its full text: 9 s per table page at 200,000 articles. Here the
+    rows are first grouped by the array's text (a scan of the column's index for the whole
+    table), then the few distinct arrays are unpacked and their counts summed. Values are counted
+    once per row because the archive writes each array without repeats.
+    Use it as ``{"tags": "column"}`` in metadata or ``?_facet_tags=column``; its values filter with
+    the usual ``column__arraycontains=value``.
+    """
+
+    type = "tags"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        facet_size = self.get_facet_size()
+        pairs = self.get_querystring_pairs()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            facet_sql = f"""
+                with inner as ({self.sql})
+                select j.value as value, sum(g.n) as count
+                from (select {escape_sqlite(column)} as items, count(*) as n from inner
+                      where json_valid({escape_sqlite(column)}) group by 1) g, json_each(g.items) j
+                group by j.value order by count desc, value limit {facet_size + 1}
+            """
+            try:
+                rows = await self.ds.execute(self.database, facet_sql, self.params, truncate=False,
+                                             custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            values = []
+            for row in rows.rows[:facet_size]:
+                value = str(row["value"])
+                arg = {f"{column}__arraycontains": value}
+                selected = (f"{column}__arraycontains", value) in pairs
+                path = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
+                values.append({"value": value, "label": value, "count": row["count"], "selected": selected,
+                               "toggle_url": self.ds.absolute_url(self.request, path)})
+            results.append({
+                "name": column, "type": self.type, "results": values,
+                "hideable": source_and_config["source"] != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tags": column})),
+                "truncated": len(rows) > facet_size,
+            })
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [TagsFacet]
