@@ -108,3 +108,34 @@ async def test_tags_facets_count_like_the_array_facet_and_filter(site):
     toggle = stages["kampanye"]["toggle_url"].removeprefix("http://localhost")
     filtered = await get_json(site, toggle.replace("articles?", "articles.json?"))
     assert filtered["filtered_table_rows_count"] == expected
+
+
+@pytest.fixture(scope="module")
+def synthetic_site(tmp_path_factory):
+    from archive.schema import open_archive
+    from archive.store import ArchiveWriter
+    from bench.synth import synthetic_items
+
+    path = tmp_path_factory.mktemp("synthetic") / "archive.db"
+    db = open_archive(str(path))
+    ArchiveWriter(db).write(list(synthetic_items(2600)))
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("query", ["pemerintah", "memilih", "Pemilih Pemula", "pilkada"])
+async def test_stemmed_search_is_newest_first_for_broad_and_narrow_queries(synthetic_site, query):
+    """Both plans of the query (walk by date for many hits, sort the hits for few) agree with a
+    plain reading of the stems."""
+    from archive.search import stem_query
+
+    site = app(synthetic_site)
+    await site.invoke_startup()
+    db = site.get_database("archive")
+    expected = (await db.execute(
+        "select a.published_date from articles a where a.id in (select rowid from article_stems_fts "
+        "where article_stems_fts match ?) order by a.published_date desc limit 100", [stem_query(query)])).rows
+    rows = await get_json(site, f"/archive/cari.json?q={query}&source=&_shape=array")
+    assert [r["published_date"] for r in rows] == [e[0] for e in expected] and rows
+    kemendagri = await get_json(site, f"/archive/cari.json?q={query}&source=kemendagri&_shape=array")
+    assert {r["source"] for r in kemendagri} <= {"kemendagri"}
