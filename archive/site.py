@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 
@@ -31,14 +31,21 @@ def settings() -> dict:
     return json.loads(ROOT.joinpath("settings.json").read_text("utf-8"))
 
 
-def serve_command(db_path: str, host: str, port: int) -> list[str]:
-    """The ``datasette serve`` command line for an archive."""
-    metadata_file = Path(tempfile.mkdtemp(prefix="pilkada-ds-")) / "metadata.json"
-    metadata_file.write_text(json.dumps(metadata_for(db_path)))
-    setting_args = [arg for key, value in settings().items() for arg in ("--setting", key, str(value))]
-    return [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", str(metadata_file),
-            "--plugins-dir", PLUGINS_DIR, "--template-dir", TEMPLATES_DIR,
-            "--host", host, "--port", str(port), *setting_args]
+ARCHIVE_ENV = "PILKADA_ARCHIVE_DB"
+
+
+def serve_command(db_path: str, host: str, port: int, workers: int = 1) -> tuple[list[str], dict]:
+    """The command line (and environment) that serves an archive: uvicorn running
+    :func:`asgi_app` in ``workers`` processes. Datasette renders pages while holding Python's
+    GIL, so one process uses one core however many requests wait."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", "archive.site:asgi_app", "--host", host,
+               "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    return command, {**os.environ, ARCHIVE_ENV: str(Path(db_path).resolve())}
+
+
+def asgi_app():
+    """The ASGI application of the archive named by ``$PILKADA_ARCHIVE_DB`` (for uvicorn)."""
+    return app(os.environ[ARCHIVE_ENV]).app()
 
 
 def app(db_path: str | Path):

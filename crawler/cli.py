@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--db", default=DEFAULT_DB)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4),
+                       help="server processes (default: one per core, at most 4)")
 
     status = commands.add_parser("status", help="the last runs of each source and their health")
     status.add_argument("--db", default=DEFAULT_DB)
@@ -160,9 +162,9 @@ def cmd_serve(args) -> int:
         raise UsageError(f"no archive at {args.db}: run `pilkada-archive crawl` first")
     open_archive(args.db).close()
     print(f"Serving the archive on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    command = serve_command(args.db, args.host, args.port)
-    # Become Datasette, so that a signal to this process (a service manager, a test) reaches it.
-    os.execv(command[0], command)
+    command, env = serve_command(args.db, args.host, args.port, args.workers)
+    # Become the server, so that a signal to this process (a service manager, a test) reaches it.
+    os.execve(command[0], command, env)
     return run.EXIT_CRASH  # not reached
 
 
@@ -212,7 +214,8 @@ def cmd_demo(args) -> int:
         print(f"crawling the replica into {args.db} (log: {log_file}) ...", flush=True)
         code = main(["crawl", "--db", args.db, "--replica", base, "--log-file", log_file])
         print(f"crawl finished with exit code {code}")
-        datasette = subprocess.Popen(serve_command(args.db, "127.0.0.1", args.port))
+        command, env = serve_command(args.db, "127.0.0.1", args.port)
+        datasette = subprocess.Popen(command, env=env)
         children.append(datasette)
         print(f"\n  Archive: http://127.0.0.1:{args.port}/   (Ctrl-C stops the replica and Datasette)\n",
               flush=True)
