@@ -123,10 +123,10 @@ def synthetic_site(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("query", ["pemerintah", "memilih", "Pemilih Pemula", "pilkada"])
+@pytest.mark.parametrize("query", ["pemerintah", "memilih", "Pemilih Pemula", "pilkada", "1234"])
 async def test_stemmed_search_is_newest_first_for_broad_and_narrow_queries(synthetic_site, query):
-    """Both plans of the query (walk by date for many hits, sort the hits for few) agree with a
-    plain reading of the stems."""
+    """Each of the query's three plans (most of the archive matches, a good part, a few articles:
+    the five queries cover all three) agrees with a plain reading of the stems."""
     from archive.search import stem_query
 
     site = app(synthetic_site)
