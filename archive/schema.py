@@ -65,7 +65,8 @@ TABLES: dict[str, dict] = {
         "pk": "rowid",
         "columns": {"hash": int, "article_id": int, "day": str, "source": str},
         "foreign_keys": [("article_id", "articles", "id")],
-        "indexes": [(["article_id"], False), (["hash", "day"], False)],
+        # Covering: a look-up reads the index alone, never the table.
+        "indexes": [(["article_id"], False), (["hash", "day", "source", "article_id"], False)],
     },
     # Facts about the archive itself, e.g. which hashing scheme its stored sketches use.
     "archive_meta": {
@@ -138,6 +139,9 @@ def fts_triggers(table: str) -> dict[str, str]:
     }
 
 
+# Indexes an older shape had and a newer index covers; dropped on open (no data is lost).
+OBSOLETE_INDEXES = ["idx_article_sketches_hash_day"]
+
 VIEWS = {
     "source_health": """
         select source, max(started_at) as last_run, health, health_reason, articles_new,
@@ -167,6 +171,8 @@ def ensure_shape(db: Database) -> Database:
                     table.add_column(column, kind)
         for columns, unique in spec.get("indexes", []):
             table.create_index(columns, unique=unique, if_not_exists=True)
+    for index in OBSOLETE_INDEXES:
+        db.execute(f"drop index if exists [{index}]")
     for name, spec in FTS.items():
         if not db[name].detect_fts():
             db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=False,
