@@ -11,7 +11,7 @@ import time
 
 from archive.schema import open_archive
 from archive.store import ArchiveWriter
-from crawler import tagging
+from crawler import regions, tagging
 from crawler.text import content_hash, release_key
 from replica.corpus import generate
 
@@ -26,6 +26,8 @@ def synthetic_items(count: int, seed: int = 7):
     templates = [t for t in generate(400, seed) if not t.republished_from]
     # Tags of each template's own text, computed once: the filler words only pad the body.
     template_tags = [tagging.tag(t.title, t.body) for t in templates]
+    template_regions = [regions.link(f"{t.title}\n{t.body}", "62.01" if t.source == "mmc_kobar" else None)
+                        for t in templates]
     for index in range(count):
         base = templates[index % len(templates)]
         extra = " ".join(rng.choices(FILLER, k=rng.randint(60, 180)))
@@ -43,7 +45,7 @@ def synthetic_items(count: int, seed: int = 7):
             "election_related": tags.election_related, "election_score": tags.election_score,
             "election_terms": tags.election_terms, "election_types": tags.election_types,
             "election_stages": tags.election_stages, "institutions": tags.institutions,
-            "regions": [], "publisher_region": "62.01" if base.source == "mmc_kobar" else None,
+            "regions": template_regions[index % len(templates)], "publisher_region": "62.01" if base.source == "mmc_kobar" else None,
             "parser": "bench", "release_key": release_key(title, body),
             "content_hash": content_hash(title, body), "fetched_at": "2026-11-27T00:00:00Z",
         }
