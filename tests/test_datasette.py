@@ -91,23 +91,65 @@ async def test_election_coverage_dashboard_charts(site):
         assert response.status_code == 200, chart
 
 
-async def test_tags_facets_count_like_the_array_facet_and_filter(site):
-    """The fast tags facet gives the stock array facet's counts, also under a search."""
-    for query in ("", "&_search=pilkada"):
-        data = await get_json(site, f"/archive/articles.json?_size=0&_facet_tags=election_types"
-                                    f"&_facet_array=election_types{query}")
-        fast = {r["value"]: r["count"] for r in data["facet_results"]["election_types"]["results"]}
-        stock = {r["value"]: r["count"] for r in data["facet_results"]["election_types_2"]["results"]}
-        assert fast == stock and fast["pilkada"] > 0
+FACET_CASES = [
+    ("", "1"),
+    ("_search=pilkada", "id in (select rowid from articles_fts where articles_fts match 'pilkada')"),
+    ("source=kemendagri&election_related=1", "source = 'kemendagri' and election_related = 1"),
+    ("election_stages__arraycontains=kampanye",
+     "exists (select 1 from json_each(election_stages) where value = 'kampanye')"),
+]
+
+
+@pytest.mark.parametrize(("query", "where"), FACET_CASES)
+async def test_facets_count_what_a_plain_query_counts(site, query, where):
+    """Column and array facets (counted in one pass, or from indexes for the whole table) give
+    the counts of one plain SQL query per facet, also under searches and filters."""
+    data = await get_json(site, f"/archive/articles.json?_size=1&_facet=source&{query}")
+    facets = data["facet_results"]
+    assert {"source", "published_month", "election_related", "election_types", "regions"} <= set(facets)
     db = site.get_database("archive")
-    expected = (await db.execute("select count(*) from articles where exists (select 1 from "
-                                 "json_each(election_stages) where value = 'kampanye')")).first()[0]
+    for column in ("source", "published_month", "election_related", "date_confidence"):
+        expected = dict((await db.execute(
+            f"select {column}, count(*) from articles where ({where}) and {column} is not null "
+            f"group by {column} order by count(*) desc, {column} limit 30")).rows)
+        assert {r["value"]: r["count"] for r in facets[column]["results"]} == expected, column
+    for column in ("election_types", "election_stages", "institutions", "regions"):
+        expected = dict((await db.execute(
+            f"select j.value, count(distinct a.id) from (select * from articles where {where}) a, "
+            f"json_each(a.{column}) j group by j.value order by 2 desc, 1 limit 30")).rows)
+        assert {r["value"]: r["count"] for r in facets[column]["results"]} == expected, column
+
+
+async def test_a_facet_value_links_to_its_filtered_page(site):
     data = await get_json(site, "/archive/articles.json?_size=0")
-    stages = {r["value"]: r for r in data["facet_results"]["election_stages"]["results"]}
-    assert stages["kampanye"]["count"] == expected > 0
-    toggle = stages["kampanye"]["toggle_url"].removeprefix("http://localhost")
-    filtered = await get_json(site, toggle.replace("articles?", "articles.json?"))
-    assert filtered["filtered_table_rows_count"] == expected
+    stage = data["facet_results"]["election_stages"]["results"][0]
+    filtered = await get_json(site, stage["toggle_url"].removeprefix("http://localhost").replace("articles?", "articles.json?"))
+    assert filtered["filtered_table_rows_count"] == stage["count"] > 0
+    again = {r["value"]: r for r in filtered["facet_results"]["election_stages"]["results"]}
+    assert again[stage["value"]]["selected"] and again[stage["value"]]["count"] == stage["count"]
+
+
+async def test_whole_table_facet_counts_follow_new_writes(crawled, tmp_path):
+    """Counts of the unfiltered table are kept only until the archive file changes."""
+    import shutil
+
+    from archive.schema import open_archive
+    from archive.store import ArchiveWriter
+    from bench.synth import synthetic_items
+
+    path = tmp_path / "archive.db"
+    shutil.copy(crawled[0], path)
+    site = app(path)
+    await site.invoke_startup()
+    before = {r["value"]: r["count"] for r in
+              (await get_json(site, "/archive/articles.json?_size=0"))["facet_results"]["source"]["results"]}
+    db = open_archive(str(path))
+    written = [i for i in synthetic_items(40) if i["source"] == "kemendagri"][:3]
+    assert ArchiveWriter(db).write(written) == ["new"] * 3
+    db.close()
+    after = {r["value"]: r["count"] for r in
+             (await get_json(site, "/archive/articles.json?_size=0"))["facet_results"]["source"]["results"]}
+    assert after["kemendagri"] == before["kemendagri"] + 3 and after["mmc_kobar"] == before["mmc_kobar"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+"""Facet counts that stay fast on a large archive; the Datasette plugin's column and array facets.
+
+Datasette counts each facet with its own query over the rows of the page. On the articles table
+that means reading every matching row, with its text, once per facet (eight facets on a search
+matching 230,000 articles: eight passes over a few GB). Here:
+
+- a filtered or searched page counts *all* its facets in one pass: the rows are grouped by the
+  facet columns together, and the groups are added up per facet in Python (an array column's
+  text is decoded once per distinct value);
+- the unfiltered table counts each facet from its covering index, once per change of the
+  archive file (the counts are kept until the database or its WAL file changes).
+
+Array facets count each value once per row, like Datasette's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+
+from datasette.utils import escape_sqlite
+
+Spec = tuple[str, str]  # ("column" | "array", column name)
+COUNTED_TYPES = ("column", "array")
+
+
+def one_pass_sql(sql: str, columns: list[str]) -> str:
+    names = ", ".join(escape_sqlite(c) for c in columns)
+    return f"with inner as ({sql}) select {names}, count(*) from inner group by {names}"
+
+
+def single_facet_sql(sql: str, spec: Spec) -> str:
+    """One facet of the unfiltered table: grouped on the column, so an index on it covers it."""
+    column = escape_sqlite(spec[1])
+    return f"with inner as ({sql}) select {column}, count(*) from inner where {column} is not null group by {column}"
+
+
+def add_up(rows: Iterable[tuple], specs: list[Spec]) -> dict[Spec, Counter]:
+    """Counts per facet from rows of (one value per spec ..., number of rows)."""
+    counts = {spec: Counter() for spec in specs}
+    decoded: dict[str, tuple] = {}
+    for *values, number in rows:
+        for spec, value in zip(specs, values, strict=True):
+            if value is None:
+                continue
+            if spec[0] == "column":
+                counts[spec][value] += number
+                continue
+            items = decoded.get(value)
+            if items is None:
+                items = decoded[value] = _array_items(value)
+            for item in items:
+                counts[spec][item] += number
+    return counts
+
+
+def _array_items(text) -> tuple:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return ()
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(v for v in value if isinstance(v, str | int | float)))
+
+
+def top(counter: Counter, size: int) -> list[tuple[object, int]]:
+    """Most frequent first, then by value in SQLite's order (numbers before text)."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], isinstance(kv[0], str), kv[0]))[:size]
+
+
+def is_unfiltered(sql: str, params: dict) -> bool:
+    return not params and " where " not in sql.lower()
+
+
+def file_signature(path: str | None) -> tuple:
+    """Changes whenever a write is committed to the database (its file or its WAL file)."""
+    if not path:
+        return ()
+    signature = []
+    for name in (path, path + "-wal"):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        signature.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+class FacetCounter:
+    """Shares one computation among the facet objects of a request, and caches whole-table counts."""
+
+    def __init__(self):
+        self._whole_table: dict[tuple, tuple[tuple, dict[Spec, Counter]]] = {}
+
+    async def counts(self, database, sql: str, params: dict, specs: list[Spec], time_limit_ms: int,
+                     shared: dict) -> dict[Spec, Counter]:
+        """Counts for ``specs`` over the rows of ``sql``; raises QueryInterrupted past the limit.
+        ``shared`` lives as long as one page request: its facet objects (Datasette runs them one
+        after the other) share one computation through it."""
+        key = (database.name, sql, json.dumps(params, sort_keys=True, default=str), tuple(specs))
+        if key not in shared:
+            if is_unfiltered(sql, params):
+                shared[key] = asyncio.ensure_future(self._unfiltered(database, sql, specs, time_limit_ms))
+            else:
+                shared[key] = asyncio.ensure_future(self._one_pass(database, sql, params, specs, time_limit_ms))
+        return await asyncio.shield(shared[key])
+
+    async def _one_pass(self, database, sql, params, specs, time_limit_ms):
+        result = await database.execute(one_pass_sql(sql, [c for _, c in specs]), params, truncate=False,
+                                        custom_time_limit=time_limit_ms)
+        return add_up(result.rows, specs)
+
+    async def _unfiltered(self, database, sql, specs, time_limit_ms):
+        signature = file_signature(database.path)
+        cached_signature, cached = self._whole_table.get((database.name, sql), ((), {}))
+        if cached_signature != signature:
+            cached = {}
+        missing = [spec for spec in specs if spec not in cached]
+        for spec in missing:
+            result = await database.execute(single_facet_sql(sql, spec), {}, truncate=False,
+                                            custom_time_limit=time_limit_ms)
+            cached[spec] = add_up(result.rows, [spec])[spec]
+        if signature:
+            self._whole_table[(database.name, sql)] = (signature, cached)
+        return {spec: cached[spec] for spec in specs}
