@@ -208,7 +208,7 @@ ENDPOINTS = {
     "search_facets": "/{db}/articles.json?_search=pilkada&_facet=source&_facet=published_month&_size=50",
     "stemmed_search": "/{db}/cari.json?q=pemilihan&source=&_shape=array",
     "coverage_over_time": "/{db}/coverage_over_time.json?source=&_shape=array",
-    "facet_value_filter": "/{db}/articles.json?election_types__arraycontains=pilkada&_size=50",
+    "facet_value_filter": "/{db}/articles.json?_tag=election_types:pilkada&_size=50",
     "atom_feed": "/{db}/berita_terbaru.atom?election=1",
     "article_page": "/{db}/articles/{id}",
     "table_page": "/{db}/articles",

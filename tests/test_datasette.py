@@ -97,6 +97,9 @@ FACET_CASES = [
     ("source=kemendagri&election_related=1", "source = 'kemendagri' and election_related = 1"),
     ("election_stages__arraycontains=kampanye",
      "exists (select 1 from json_each(election_stages) where value = 'kampanye')"),
+    ("_tag=election_stages:kampanye&_tag=election_types:pilkada",
+     "exists (select 1 from json_each(election_stages) where value = 'kampanye') and "
+     "exists (select 1 from json_each(election_types) where value = 'pilkada')"),
 ]
 
 
@@ -120,9 +123,17 @@ async def test_facets_count_what_a_plain_query_counts(site, query, where):
         assert {r["value"]: r["count"] for r in facets[column]["results"]} == expected, column
 
 
+async def test_the_tag_filter_rejects_unknown_columns_and_matches_nothing_for_unknown_values(site):
+    response = await site.client.get("/archive/articles.json?_tag=nosuchcolumn:x")
+    assert response.status_code == 400 and "nosuchcolumn" in response.text
+    data = await get_json(site, "/archive/articles.json?_tag=election_types:tidak-ada")
+    assert data["filtered_table_rows_count"] == 0 and data["rows"] == []
+
+
 async def test_a_facet_value_links_to_its_filtered_page(site):
     data = await get_json(site, "/archive/articles.json?_size=0")
     stage = data["facet_results"]["election_stages"]["results"][0]
+    assert f"_tag=election_stages%3A{stage['value']}" in stage["toggle_url"]
     filtered = await get_json(site, stage["toggle_url"].removeprefix("http://localhost").replace("articles?", "articles.json?"))
     assert filtered["filtered_table_rows_count"] == stage["count"] > 0
     again = {r["value"]: r for r in filtered["facet_results"]["election_stages"]["results"]}

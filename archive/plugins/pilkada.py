@@ -8,12 +8,14 @@ import json
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, load_facet_configs
+from datasette.filters import FilterArguments
 from datasette.plugins import pm
 from datasette.utils import (
+    escape_sqlite,
     path_with_added_args,
     path_with_removed_args,
 )
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup, escape
 
 from archive.facets import COUNTED_TYPES, FacetCounter, top
@@ -176,11 +178,45 @@ class CountedArrayFacet(_CountedFacet, ArrayFacet):
 
     async def _value(self, column, value, count, pairs):
         value = str(value)
-        arg = {f"{column}__arraycontains": value}
-        selected = (f"{column}__arraycontains", value) in pairs
+        arg = {TAG_ARG: f"{column}:{value}"}
+        selected = (TAG_ARG, f"{column}:{value}") in pairs or (f"{column}__arraycontains", value) in pairs
         path = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
         return {"value": value, "label": value, "count": count, "selected": selected,
                 "toggle_url": self.ds.absolute_url(self.request, path)}
+
+
+# ?_tag=election_types:pilkada keeps the rows whose array holds the value, like Datasette's
+# election_types__arraycontains=pilkada, but through the column's index (archive/facets.py).
+TAG_ARG = "_tag"
+MAX_TAG_ARRAYS = 2000
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    wanted = [arg.split(":", 1) for arg in request.args.getlist(TAG_ARG)]
+    if not wanted:
+        return None
+
+    async def tag_filters():
+        db = datasette.get_database(database)
+        columns = await db.table_columns(table)
+        clauses, params, descriptions = [], {}, []
+        for index, parts in enumerate(wanted):
+            if len(parts) != 2 or parts[0] not in columns:
+                raise BadRequest(f"{TAG_ARG} takes column:value with a column of {table}, not {':'.join(parts)!r}")
+            column, value = parts
+            arrays = await COUNTER.arrays_containing(db, table, column, value)
+            if len(arrays) > MAX_TAG_ARRAYS:
+                params[f"tag{index}"] = value
+                clauses.append(f"exists (select 1 from json_each({escape_sqlite(column)}) where value = :tag{index})")
+            else:
+                names = [f"tag{index}_{n}" for n in range(len(arrays))]
+                params.update(zip(names, arrays, strict=True))
+                clauses.append(f"{escape_sqlite(column)} in ({', '.join(':' + n for n in names)})" if names else "0")
+            descriptions.append(f'{column} has "{value}"')
+        return FilterArguments(clauses, params, descriptions)
+
+    return tag_filters
 
 
 @hookimpl
