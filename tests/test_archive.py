@@ -80,3 +80,16 @@ def test_shingles_hash_five_word_windows_stably():
     for word in ["satu", "dua", "tiga", "empat", "lima"]:
         value = (value * 0x100000001B3 + zlib.crc32(word.encode())) % 2**64
     assert shingles("Satu dua, tiga empat lima.") == {value // 2**32}
+
+
+def test_facet_groups_add_up_per_column_and_per_array_value():
+    from archive.facets import add_up, top
+
+    specs = [("column", "source"), ("array", "types")]
+    rows = [("mmc", '["pilkada", "pemilu"]', 3), ("mmc", '["pilkada", "pilkada"]', 2),
+            ("kemendagri", "[]", 4), (None, "not json", 1), ("kemendagri", '{"a": 1}', 1)]
+    counts = add_up(rows, specs)
+    assert counts[specs[0]] == {"mmc": 5, "kemendagri": 5}
+    assert counts[specs[1]] == {"pilkada": 5, "pemilu": 3}  # once per row, like Datasette's
+    assert top(counts[specs[0]], 5) == [("kemendagri", 5), ("mmc", 5)]
+    assert top({1: 2, "a": 2, 0: 1}, 2) == [(1, 2), ("a", 2)]  # numbers before text on ties
