@@ -90,10 +90,6 @@ def file_signature(path: str | None) -> tuple:
     return tuple(signature)
 
 
-def _signature_key(database, sql: str) -> tuple:
-    return (database.name, sql)
-
-
 class FacetCounter:
     """Shares one computation among the facet objects of a request, and caches whole-table counts."""
 

@@ -116,7 +116,6 @@ FTS = {
 }
 
 
-
 def fts_triggers(table: str) -> dict[str, str]:
     """Triggers that keep ``<table>_fts`` in step with deletes and with edits of indexed columns.
 

@@ -51,6 +51,13 @@ FIND_SQL = """
 """
 
 
+INDEX_SQL = {
+    table: f"insert into [{table}_fts] (rowid, {', '.join(f'[{c}]' for c in spec['columns'])}) "
+           f"values (?{', ?' * len(spec['columns'])})"
+    for table, spec in FTS.items()
+}
+
+
 def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -115,10 +122,7 @@ class ArchiveWriter:
 
     def _index(self, table: str, rowid: int, row: dict) -> None:
         """Full-text index a new row (updates and deletes are indexed by triggers, see schema)."""
-        columns = FTS[table]["columns"]
-        names = ", ".join(f"[{c}]" for c in columns)
-        self.db.conn.execute(f"insert into [{table}_fts] (rowid, {names}) values (?{', ?' * len(columns)})",
-                             [rowid, *(row[c] for c in columns)])
+        self.db.conn.execute(INDEX_SQL[table], [rowid, *(row[c] for c in FTS[table]["columns"])])
 
     def _update(self, article_id: int, changes: dict) -> None:
         assignments = ", ".join(f'"{c}" = ?' for c in changes)

@@ -113,44 +113,41 @@ if pm.has_plugin("datasette.facets"):
 COUNTER = FacetCounter()
 
 
+def _column_of(config_item: dict) -> str:
+    return config_item["config"].get("column") or config_item["config"]["simple"]
+
+
 def _request_specs(facet) -> list[tuple[str, str]]:
     """Every column and array facet this page shows (they are all counted together)."""
     configs = load_facet_configs(facet.request, facet.metadata)
-    specs = []
-    for kind in COUNTED_TYPES:
-        for item in configs.get(kind, []):
-            spec = (kind, item["config"].get("column") or item["config"]["simple"])
-            if spec not in specs:
-                specs.append(spec)
-    return specs
+    return list(dict.fromkeys((kind, _column_of(item)) for kind in COUNTED_TYPES for item in configs.get(kind, [])))
 
 
 class _CountedFacet:
-    """Shared by both facet types: ``_results`` builds Datasette's facet result for one column."""
+    """Shared by both facet types; each type's ``_values`` turns counts into Datasette's values."""
 
     toggle_arg: str
 
     async def facet_results(self):
-        specs = _request_specs(self)
-        mine = [item for item in self.get_configs()]
-        columns = list(dict.fromkeys(item["config"].get("column") or item["config"]["simple"] for item in mine))
-        if not columns:
+        sources: dict[str, str] = {}
+        for item in self.get_configs():
+            sources.setdefault(_column_of(item), item["source"])
+        if not sources:
             return [], []
         try:
-            counts = await COUNTER.counts(self.ds.get_database(self.database), self.sql, self.params, specs,
-                                          self.ds.setting("facet_time_limit_ms"),
+            counts = await COUNTER.counts(self.ds.get_database(self.database), self.sql, self.params,
+                                          _request_specs(self), self.ds.setting("facet_time_limit_ms"),
                                           self.request.scope.setdefault("pilkada_facet_counts", {}))
         except QueryInterrupted:
-            return [], columns
+            return [], list(sources)
         size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
         results = []
-        for column in columns:
-            source = next(i["source"] for i in mine if (i["config"].get("column") or i["config"]["simple"]) == column)
+        for column, source in sources.items():
             rows = top(counts[(self.type, column)], size + 1)
-            values = [await self._value(column, value, count, pairs) for value, count in rows[:size]]
             results.append({
-                "name": column, "type": self.type, "results": values, "hideable": source != "metadata",
+                "name": column, "type": self.type, "results": await self._values(column, rows[:size], pairs),
+                "hideable": source != "metadata",
                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {self.toggle_arg: column})),
                 "truncated": len(rows) > size,
             })
@@ -160,29 +157,34 @@ class _CountedFacet:
 class CountedColumnFacet(_CountedFacet, ColumnFacet):
     toggle_arg = "_facet"
 
-    async def _value(self, column, value, count, pairs):
+    async def _values(self, column, rows, pairs):
         arg = f"{column}__exact" if column.startswith("_") else column
-        selected = (arg, str(value)) in pairs
-        path = (path_with_removed_args(self.request, {arg: str(value)}) if selected
-                else path_with_added_args(self.request, {arg: value}))
-        label = value
+        labels = {}
         if self.table:
-            expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [value])
-            label = expanded.get((column, value), value)
-        return {"value": value, "label": label, "count": count, "selected": selected,
-                "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path))}
+            labels = await self.ds.expand_foreign_keys(self.database, self.table, column, [v for v, _ in rows])
+        values = []
+        for value, count in rows:
+            selected = (arg, str(value)) in pairs
+            path = (path_with_removed_args(self.request, {arg: str(value)}) if selected
+                    else path_with_added_args(self.request, {arg: value}))
+            values.append({"value": value, "label": labels.get((column, value), value), "count": count,
+                           "selected": selected, "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path))})
+        return values
 
 
 class CountedArrayFacet(_CountedFacet, ArrayFacet):
     toggle_arg = "_facet_array"
 
-    async def _value(self, column, value, count, pairs):
-        value = str(value)
-        arg = {TAG_ARG: f"{column}:{value}"}
-        selected = (TAG_ARG, f"{column}:{value}") in pairs or (f"{column}__arraycontains", value) in pairs
-        path = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
-        return {"value": value, "label": value, "count": count, "selected": selected,
-                "toggle_url": self.ds.absolute_url(self.request, path)}
+    async def _values(self, column, rows, pairs):
+        values = []
+        for value, count in rows:
+            value = str(value)
+            arg = {TAG_ARG: f"{column}:{value}"}
+            selected = (TAG_ARG, f"{column}:{value}") in pairs or (f"{column}__arraycontains", value) in pairs
+            path = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
+            values.append({"value": value, "label": value, "count": count, "selected": selected,
+                           "toggle_url": self.ds.absolute_url(self.request, path)})
+        return values
 
 
 # ?_tag=election_types:pilkada keeps the rows whose array holds the value, like Datasette's
