@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/archive.db
 
-.PHONY: install demo run test lint fixtures gold eval bench bench-quick clean
+.PHONY: install demo run test test-fast lint fixtures gold eval bench bench-quick clean
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ test: install
 	bash .ci/test-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Pure and unit tests only (no crawl, browser or benchmark): seconds, for the edit-test loop.
+test-fast: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: install
 	$(BIN)/ruff check .

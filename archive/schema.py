@@ -1,13 +1,10 @@
-"""The shape of ``archive.db``, declared as data, and :func:`ensure_shape` that applies it.
+"""The shape of ``archive.db``, declared as data.
 
-``ensure_shape`` is idempotent: it creates what is missing (tables, columns, indexes, FTS
-tables and their triggers, views) and never drops or rewrites data, so every command may call
-it on open. A column added here later is added to old archives on their next open.
+``archive.migrations`` applies it: its first numbered step creates what this module declares,
+later steps change it. A column added here needs a migration step of its own there.
 """
 
 from __future__ import annotations
-
-from sqlite_utils import Database
 
 JSON = str  # JSON arrays stored as text: Datasette facets them with ``_facet_array``
 
@@ -138,9 +135,6 @@ def fts_triggers(table: str) -> dict[str, str]:
     }
 
 
-# Indexes an older shape had and a newer index covers; dropped on open (no data is lost).
-OBSOLETE_INDEXES = ["idx_article_sketches_hash_day"]
-
 VIEWS = {
     "source_health": """
         select source, max(started_at) as last_run, health, health_reason, articles_new,
@@ -150,90 +144,3 @@ VIEWS = {
         group by source
     """,
 }
-
-
-def ensure_shape(db: Database) -> Database:
-    """Create or complete every table, index, FTS table, trigger and view. Safe to repeat."""
-    if db.journal_mode != "wal":
-        db.enable_wal()
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA busy_timeout=10000")
-    for name, spec in TABLES.items():
-        table = db[name]
-        if not table.exists():
-            table.create(spec["columns"], pk=None if spec["pk"] == "rowid" else spec["pk"],
-                         not_null=spec.get("not_null"), foreign_keys=spec.get("foreign_keys"))
-        else:
-            existing = set(table.columns_dict)
-            for column, kind in spec["columns"].items():
-                if column not in existing:
-                    table.add_column(column, kind)
-        for columns, unique in spec.get("indexes", []):
-            table.create_index(columns, unique=unique, if_not_exists=True)
-    for index in OBSOLETE_INDEXES:
-        db.execute(f"drop index if exists [{index}]")
-    for name, spec in FTS.items():
-        if not db[name].detect_fts():
-            db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=False,
-                                tokenize=spec["tokenize"])
-            if spec.get("detail"):
-                _set_fts_detail(db, f"{name}_fts", spec["detail"])
-        _sync_triggers(db, name)
-    if not db["regions"].count:
-        from crawler.regions import gazetteer
-
-        with db.atomic():
-            db["regions"].insert_all(r.__dict__ for r in gazetteer().values())
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql.strip(), replace=True)
-    _migrate_sketches(db)
-    return db
-
-
-def _migrate_sketches(db: Database) -> None:
-    """Sketches stored under another hashing scheme would never match new ones: recompute them."""
-    from crawler.similarity import SCHEME
-
-    stored = db.execute("select value from archive_meta where key = 'sketch_scheme'").fetchone()
-    if stored and stored[0] == SCHEME:
-        return
-    if db.execute("select 1 from article_sketches limit 1").fetchone():
-        from archive.store import resketch
-
-        resketch(db)
-    with db.atomic():
-        db.execute("insert into archive_meta (key, value) values ('sketch_scheme', ?) "
-                   "on conflict(key) do update set value = excluded.value", [SCHEME])
-
-
-def _sync_triggers(db: Database, table: str) -> None:
-    """Replace triggers whose SQL differs from :func:`fts_triggers` (older archives had an
-    AFTER INSERT trigger and update triggers on every column); untouched when already current."""
-    wanted = fts_triggers(table)
-    current = dict(db.execute("select name, sql from sqlite_master where type = 'trigger' and tbl_name = ?",
-                              [table]).fetchall())
-    ours = {f"{table}_ai", f"{table}_ad", f"{table}_au"}  # the names sqlite-utils gives its triggers
-    stale = [name for name in current if name in ours and current[name] != wanted.get(name)]
-    missing = [name for name in wanted if current.get(name) != wanted[name]]
-    if not stale and not missing:
-        return
-    with db.atomic():
-        for name in stale:
-            db.execute(f"drop trigger [{name}]")
-        for name in missing:
-            db.execute(wanted[name])
-
-
-def _set_fts_detail(db: Database, fts_table: str, detail: str) -> None:
-    """sqlite-utils has no ``detail`` option: recreate the (still empty) FTS table with it."""
-    sql = db.execute("select sql from sqlite_master where name = ?", [fts_table]).fetchone()[0]
-    with db.atomic():
-        db.execute(f"drop table [{fts_table}]")
-        db.execute(sql.rstrip(")") + f", detail={detail})")
-
-
-def open_archive(path: str) -> Database:
-    from pathlib import Path
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return ensure_shape(Database(path))

@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
 from archive.schema import FTS
-from archive.search import stem_text
-from crawler.dates import DateResult, strength
-from crawler.regions import gazetteer
-from crawler.similarity import SKETCH_SIZE, containment, shingles, sketch
-from crawler.urls import host_of
+from indonesian.dates import DateResult, strength, utc_stamp
+from indonesian.regions import gazetteer
+from indonesian.similarity import SKETCH_SIZE, containment, shingles, sketch
+from indonesian.stemming import stem_text
+from indonesian.urls import host_of
 
-# A release published on several hosts is filed under the host that originates it.
 # Two versions of one story: from another source, published at most CLUSTER_DAYS apart, and
 # the shorter text standing at least this much in the longer one.
 CLUSTER_CONTAINMENT = 0.8
 CLUSTER_DAYS = 30
-HOST_RANK = {"mmc.kotawaringinbaratkab.go.id": 0, "kemendagri.go.id": 0}
 ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
@@ -58,17 +57,28 @@ INDEX_SQL = {
 }
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+@contextmanager
+def writing(db: Database):
+    """A write transaction that takes the write lock at its start (BEGIN IMMEDIATE), so that
+    it waits for another writer (busy_timeout) instead of failing when it upgrades from a read,
+    as a deferred transaction does in WAL mode. Nested use is a savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _date_strength(row: dict) -> int:
     return strength(DateResult(row["published_date"], row["published_at"], row["date_text"],
                                row["date_method"], row["date_confidence"]))
-
-
-def _rank(url: str) -> int:
-    return HOST_RANK.get(host_of(url), 1)
 
 
 def row_from_item(item: dict) -> dict:
@@ -86,10 +96,19 @@ def row_from_item(item: dict) -> dict:
     return row
 
 
+def _any_host(url: str) -> int:
+    return 0
+
+
 class ArchiveWriter:
-    def __init__(self, db: Database, run_id: str | None = None):
+    """``host_rank(url)``: 0 for the host that originates a release, higher for hosts that copy
+    it (a source's fact, handed in by the crawler); a copy from a better-ranked host takes over
+    the article's URL."""
+
+    def __init__(self, db: Database, run_id: str | None = None, host_rank=_any_host):
         self.db = db
         self.run_id = run_id
+        self.host_rank = host_rank
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0}
         self.reader = db.conn.cursor()
         self.reader.row_factory = sqlite3.Row
@@ -98,7 +117,7 @@ class ArchiveWriter:
     def write(self, items: list[dict]) -> list[str]:
         """Apply a batch in one transaction; returns what happened to each item."""
         outcomes = []
-        with self.db.atomic():
+        with writing(self.db):
             for item in items:
                 outcome = self._write_one(item)
                 self.counts[outcome] += 1
@@ -130,7 +149,7 @@ class ArchiveWriter:
 
     def _write_one(self, item: dict) -> str:
         outcome, article_id = self._write_article(item)
-        now = utc_now()
+        now = utc_stamp()
         for alias in item.get("aliases") or []:
             if alias != item["url"] and not self.reader.execute(
                     "select 1 from articles where url = ?", [alias]).fetchone():
@@ -139,7 +158,7 @@ class ArchiveWriter:
 
     def _write_article(self, item: dict) -> tuple[str, int]:
         row = row_from_item(item)
-        now = utc_now()
+        now = utc_stamp()
         existing, how = self._find(row["url"], row["release_key"])
         if existing is None:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
@@ -178,14 +197,16 @@ class ArchiveWriter:
         """Another host's copy of a known release: recorded as an alias, never a second article."""
         article_id = existing["id"]
         changes = {"last_seen_at": now, **self._better_date(existing, row)}
-        if _rank(row["url"]) < _rank(existing["url"]):
+        if self.host_rank(row["url"]) < self.host_rank(existing["url"]):
             # The originating host's copy arrived after a portal copy: it becomes the
             # article's URL, and the portal URL an alias. Fields the portal lacked are filled.
             self._alias(row["url"], article_id, now, delete=True)
             self._alias(existing["url"], article_id, now)
             changes["url"] = row["url"]
-            for key in ("author", "image_urls", "captions", "related", "tags", "source_unit"):
-                if row.get(key) not in (None, "", "[]") and existing.get(key) in (None, "", "[]"):
+            # Its presentation fields win too, so the article does not depend on which copy
+            # the crawl happened to store first.
+            for key in ("author", "image_urls", "captions", "related", "tags", "source_unit", "parser"):
+                if row.get(key) not in (None, "", "[]"):
                     changes[key] = row[key]
         else:
             self._alias(row["url"], article_id, now)
@@ -260,13 +281,6 @@ class ArchiveWriter:
         else:
             self.db.conn.execute("update article_stems set stem = ? where id = ?", [stems["stem"], article_id])
 
-    def mark_removed(self, url: str) -> bool:
-        """A known article its source no longer serves (404/410): marked, never deleted."""
-        with self.db.atomic():
-            cursor = self.db.execute(
-                "update articles set removed_at = coalesce(removed_at, ?) where url = ?", [utc_now(), url])
-        return cursor.rowcount > 0
-
     def _resolve_failure(self, url: str, now: str) -> None:
         if url not in self.unresolved:
             return
@@ -274,24 +288,33 @@ class ArchiveWriter:
         self.db.execute("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
                         [now, url])
 
-    def record_failures(self, source: str, failures: list[dict], *, max_attempts: int = 5,
-                        backoff_hours: float = 6) -> None:
-        """Remember pages that failed, with their reason; later runs retry them with backoff."""
-        now = datetime.now(UTC).replace(microsecond=0)
-        with self.db.atomic():
-            for failure in failures:
-                rows = list(self.db.query("select attempts from failed_pages where url = ?", [failure["url"]]))
-                attempts = (rows[0]["attempts"] if rows else 0) + 1
-                retry_at = now + timedelta(hours=backoff_hours * 2 ** (attempts - 1))
-                self.db["failed_pages"].upsert({
-                    "url": failure["url"], "source": source, "kind": failure.get("kind"),
-                    "reason": failure["reason"], "status": failure.get("status"),
-                    "attempts": attempts, "last_failed_at": _iso(now),
-                    "next_retry_at": _iso(retry_at), "given_up": int(attempts >= max_attempts),
-                    "resolved_at": None, "run_id": self.run_id,
-                }, pk="url")
-                self.db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
-                                " where url = ?", [_iso(now), failure["url"]])
+
+def mark_removed(db: Database, url: str) -> bool:
+    """A known article its source no longer serves (404/410): marked, never deleted."""
+    with writing(db):
+        cursor = db.execute("update articles set removed_at = coalesce(removed_at, ?) where url = ?",
+                            [utc_stamp(), url])
+    return cursor.rowcount > 0
+
+
+def record_failures(db: Database, source: str, failures: list[dict], run_id: str | None, *,
+                    max_attempts: int = 5, backoff_hours: float = 6) -> None:
+    """Remember pages that failed, with their reason; later runs retry them with backoff."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    with writing(db):
+        for failure in failures:
+            rows = list(db.query("select attempts from failed_pages where url = ?", [failure["url"]]))
+            attempts = (rows[0]["attempts"] if rows else 0) + 1
+            retry_at = now + timedelta(hours=backoff_hours * 2 ** (attempts - 1))
+            db["failed_pages"].upsert({
+                "url": failure["url"], "source": source, "kind": failure.get("kind"),
+                "reason": failure["reason"], "status": failure.get("status"),
+                "attempts": attempts, "last_failed_at": utc_stamp(now),
+                "next_retry_at": utc_stamp(retry_at), "given_up": int(attempts >= max_attempts),
+                "resolved_at": None, "run_id": run_id,
+            }, pk="url")
+            db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
+                       " where url = ?", [utc_stamp(now), failure["url"]])
 
 
 def _insert_sketch(db: Database, article_id: int, values: list[int], day: str | None, source: str) -> None:
@@ -311,7 +334,3 @@ def resketch(db: Database, chunk: int = 5000) -> int:
                 _insert_sketch(db, article_id, sketch(shingles(body)), day, source)
             last, done = rows[-1][0], done + len(rows)
     return done
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -8,13 +8,15 @@ from scrapy.settings import Settings
 
 from bench.bare_spider import BareSpider
 from crawler import settings as project_settings
+from crawler.spider import LOOPBACK_SETTINGS
 
 if __name__ == "__main__":
     base, stats_file = sys.argv[1], sys.argv[2]
     settings = Settings()
     settings.setmodule(project_settings)
-    settings.setdict(project_settings.FAST_SETTINGS)
-    settings.setdict({"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "LOG_LEVEL": "WARNING"})
+    settings.setdict(LOOPBACK_SETTINGS)
+    settings.setdict({"ITEM_PIPELINES": {}, "EXTENSIONS": {}, "DOWNLOADER_MIDDLEWARES": {},
+                      "SPIDER_MIDDLEWARES": {}, "LOG_LEVEL": "WARNING"})
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler, base=base)

@@ -13,7 +13,7 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from crawler import regions, tagging
+from indonesian import regions, tagging
 from replica.corpus import generate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,10 +12,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from scrapy.http import HtmlResponse, Request, TextResponse
-
-from crawler.pipelines import CleanPipeline, NormalizePipeline
-from crawler.text import leaked_phrases
+from crawler.replay import items_from, offline_spider, pipelines, response, through
+from indonesian.text import leaked_phrases
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "gold" / "pages"
 FETCHED_AT = "2026-11-27T00:00:00Z"
@@ -27,26 +25,21 @@ def gold_pages() -> list[tuple[Path, dict]]:
 
 
 def _spiders():
-    from crawler.offline import offline_spider
-    from spiders.kemendagri import KemendagriSpider
-    from spiders.mmc_kobar import MmcKobarSpider
-
     built = {}
-    for spider_class in (MmcKobarSpider, KemendagriSpider):
-        crawler, spider = offline_spider(spider_class)
-        built[spider_class.name] = (spider, [CleanPipeline(crawler), NormalizePipeline(crawler)])
+    for name in ("mmc_kobar", "kemendagri"):
+        crawler, spider = offline_spider(name)
+        built[name] = (spider, pipelines(crawler, ["CleanPipeline", "StripBoilerplatePipeline",
+                                                   "ResolveDatePipeline"]))
     return built
 
 
 def project_extract(spec: dict, page: bytes, spiders) -> dict:
-    spider, pipelines = spiders[spec["spider"]]
-    request = Request(spec["url"], meta={"canonical": spec["url"], **spec["meta"]})
-    response_class = TextResponse if spec["spider"] == "kemendagri" else HtmlResponse
-    response = response_class(url=spec["url"], body=page, encoding="utf-8", request=request)
-    item = next(o for o in getattr(spider, spec["callback"])(response) if not isinstance(o, Request))
+    spider, chain = spiders[spec["spider"]]
+    parsed = response(spec["url"], page, {"canonical": spec["url"], **spec["meta"]},
+                      is_json=spec["spider"] == "kemendagri")
+    item = items_from(spider, spec["callback"], parsed)[0]
     item.fetched_at = FETCHED_AT
-    for pipeline in pipelines:
-        item = pipeline.process_item(item)
+    item = through(chain, item)
     return {"title": item.title, "body": item.body or "", "date": item.published_date}
 
 

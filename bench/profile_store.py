@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from archive.schema import open_archive
+from archive.connect import open_archive
 from archive.store import ArchiveWriter
 from bench.synth import synthetic_items
 
@@ -19,7 +19,7 @@ from bench.synth import synthetic_items
 def main(count: int = 20000, batch: int = 200) -> None:
     items = list(synthetic_items(count))
     with tempfile.TemporaryDirectory() as tmp:
-        db = open_archive(f"{tmp}/archive.db")
+        db = open_archive(f"{tmp}/archive.db", migrate=True)
         writer = ArchiveWriter(db, "profile")
         profile = cProfile.Profile()
         started = time.perf_counter()

@@ -119,9 +119,9 @@ def bench_incremental(args, work: Path, rows: list, state: dict) -> None:
 def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
     from scrapy.http import HtmlResponse, Request
 
-    from crawler import dates, tagging
-    from crawler.offline import offline_spider
-    from crawler.text import strip_boilerplate
+    from crawler.replay import offline_spider
+    from indonesian import dates, tagging
+    from indonesian.text import strip_boilerplate
     from replica.corpus import generate
     from replica.pages import mmc_article
     from spiders.mmc_kobar import MmcKobarSpider
@@ -177,7 +177,7 @@ def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
 def bench_store(args, work: Path, rows: list, state: dict) -> None:
     from sqlite_utils import Database
 
-    from archive.schema import open_archive
+    from archive.connect import open_archive
     from archive.store import ArchiveWriter, row_from_item
     from bench.synth import synthetic_items
 
@@ -185,7 +185,7 @@ def bench_store(args, work: Path, rows: list, state: dict) -> None:
     plain = [row_from_item(i) for i in items]
     project, baseline = [], []
     for attempt in range(args.repeat):
-        db = open_archive(str(work / f"store-{attempt}.db"))
+        db = open_archive(str(work / f"store-{attempt}.db"), migrate=True)
         writer = ArchiveWriter(db, "bench")
         started = time.perf_counter()
         for start in range(0, len(items), 200):

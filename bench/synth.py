@@ -9,10 +9,10 @@ from __future__ import annotations
 import random
 import time
 
-from archive.schema import open_archive
+from archive.connect import open_archive
 from archive.store import ArchiveWriter
-from crawler import regions, tagging
-from crawler.text import content_hash, release_key
+from indonesian import regions, tagging
+from indonesian.text import content_hash, release_key
 from replica.corpus import generate
 
 FILLER = ["pemerintah", "daerah", "kabupaten", "kecamatan", "desa", "warga", "kegiatan", "program", "pembangunan", "pelayanan", "masyarakat", "rapat", "koordinasi", "anggaran", "sosialisasi", "bantuan", "petugas", "tahun", "kerja", "sama", "dinas", "pemilihan", "calon", "kampanye", "pengawasan", "logistik", "suara", "pemilih", "partisipasi", "netralitas"]
@@ -54,7 +54,7 @@ def synthetic_items(count: int, seed: int = 7):
 def build(path: str, count: int, batch: int = 2000) -> float:
     """Write ``count`` synthetic articles into a fresh archive; returns seconds taken."""
     started = time.perf_counter()
-    db = open_archive(path)
+    db = open_archive(path, migrate=True)
     writer = ArchiveWriter(db, "bench")
     buffer = []
     for item in synthetic_items(count):

@@ -1,5 +1,7 @@
-"""``pilkada-archive``: crawl, serve, status, replica, demo.
+"""``pilkada-archive``: crawl, status, serve, reparse, replica, demo, sources.
 
+A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
+the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
 Exit codes of ``crawl`` (also in the README): 0 every source healthy; 3 some pages failed but
 every source works; 4 a source is broken; 75 another crawl is running; 2 usage or
 configuration error; 1 unexpected crash.
@@ -7,7 +9,6 @@ configuration error; 1 unexpected crash.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -17,105 +18,88 @@ import time
 import urllib.request
 from pathlib import Path
 
-from archive.site import serve_command
-from crawler import run
+import click
+
+from crawler.runs import EXIT_CRASH, EXIT_LOCKED, EXIT_OK, EXIT_SOURCE_BROKEN, EXIT_USAGE
 
 DEFAULT_DB = "data/archive.db"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pilkada-archive", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    crawl = commands.add_parser("crawl", help="crawl the sources into the archive (the cron entry point)")
-    crawl.add_argument("sources", nargs="*", help=f"spiders to run (default: all of {', '.join(run.SOURCES)})")
-    crawl.add_argument("--db", default=DEFAULT_DB, help="archive database (default %(default)s)")
-    crawl.add_argument("--origin", action="append", default=[], metavar="SPIDER=URL",
-                       help="fetch a source from a mirror, e.g. mmc_kobar=http://127.0.0.1:8000/mmc_kobar")
-    crawl.add_argument("--replica", metavar="URL", help="take every origin from a replica's manifest")
-    crawl.add_argument("--urls", help="crawl only these canonical article URLs (one per line)")
-    crawl.add_argument("--since", help="re-check known articles published since YYYY-MM-DD")
-    crawl.add_argument("--full", action="store_true", help="ignore what the archive knows; fetch everything")
-    crawl.add_argument("--recheck-days", type=int, default=7, help="re-fetch articles this recent (default 7)")
-    crawl.add_argument("--log-file", help="write Scrapy's log here; stdout gets one summary line")
-    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a Scrapy setting")
-
-    serve = commands.add_parser("serve", help="publish the archive with Datasette")
-    serve.add_argument("--db", default=DEFAULT_DB)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8001)
-    serve.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 4),
-                       help="server processes (default: one per core, at most 4)")
-
-    status = commands.add_parser("status", help="the last runs of each source and their health")
-    status.add_argument("--db", default=DEFAULT_DB)
-    status.add_argument("--runs", type=int, default=3)
-
-    replica = commands.add_parser("replica", help="serve the local replica of both sources")
-    replica.add_argument("--port", type=int, default=8000)
-    replica.add_argument("--host", default="127.0.0.1")
-    replica.add_argument("--articles", type=int, default=72)
-    replica.add_argument("--seed", type=int, default=2024)
-
-    reparse = commands.add_parser("reparse", help="re-run extraction over stored WARC files (no network)")
-    reparse.add_argument("--db", default=DEFAULT_DB)
-    reparse.add_argument("files", nargs="*", help="WARC files (default: every file in warc/ beside the archive)")
-
-    demo = commands.add_parser("demo", help="replica + crawl + Datasette, all on 127.0.0.1")
-    demo.add_argument("--db", default=DEFAULT_DB)
-    demo.add_argument("--replica-port", type=int, default=8000)
-    demo.add_argument("--port", type=int, default=8001)
-
-    args = parser.parse_args(argv)
-    try:
-        return {"crawl": cmd_crawl, "serve": cmd_serve, "status": cmd_status,
-                "replica": cmd_replica, "demo": cmd_demo, "reparse": cmd_reparse}[args.command](args)
-    except UsageError as error:
-        print(f"pilkada-archive: {error}", file=sys.stderr)
-        return run.EXIT_USAGE
+class UsageError(click.UsageError):
+    exit_code = EXIT_USAGE
 
 
-class UsageError(Exception):
-    pass
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Crawl Indonesian regional-election news into a searchable archive, and publish it."""
 
 
-def _origins(args) -> dict[str, str]:
-    origins = {}
-    if args.replica:
-        with urllib.request.urlopen(args.replica.rstrip("/") + "/__replica__/manifest.json", timeout=10) as r:
-            manifest = json.load(r)
-        origins = {name: spec["args"]["origin"] for name, spec in manifest["spiders"].items()}
-    for value in args.origin:
-        name, sep, url = value.partition("=")
-        if not sep or name not in run.SOURCES or not url.startswith(("http://", "https://")):
-            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {run.SOURCES}, got {value!r}")
-        origins[name] = url
-    return origins
+def _sources() -> list[str]:
+    from crawler.replay import spider_names
+
+    return spider_names()
 
 
-def cmd_crawl(args) -> int:
-    sources = tuple(args.sources) or run.SOURCES
-    unknown = [s for s in sources if s not in run.SOURCES]
+def _replica_origins(base: str) -> dict[str, str]:
+    with urllib.request.urlopen(base.rstrip("/") + "/__replica__/manifest.json", timeout=10) as answer:
+        manifest = json.load(answer)
+    return {name: spec["args"]["origin"] for name, spec in manifest["spiders"].items()}
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="archive database")
+@click.option("--origin", "origins", multiple=True, metavar="SPIDER=URL",
+              help="fetch a source from a mirror, e.g. mmc_kobar=http://127.0.0.1:8000/mmc_kobar")
+@click.option("--replica", metavar="URL", help="take every origin from a replica's manifest")
+@click.option("--urls", type=click.Path(exists=True, dir_okay=False),
+              help="crawl only these canonical article URLs (one per line)")
+@click.option("--since", help="re-check known articles published since YYYY-MM-DD")
+@click.option("--full", is_flag=True, help="ignore what the archive knows; fetch everything")
+@click.option("--recheck-days", type=int, default=7, show_default=True, help="re-fetch articles this recent")
+@click.option("--log-file", help="write Scrapy's log here; stdout gets one summary line")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a Scrapy setting")
+def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides):
+    """Crawl the sources into the archive (the cron entry point)."""
+    known = _sources()
+    sources = list(sources) or known
+    unknown = [s for s in sources if s not in known]
     if unknown:
-        raise UsageError(f"unknown source(s) {unknown}; known: {list(run.SOURCES)}")
-    if args.urls and not Path(args.urls).is_file():
-        raise UsageError(f"--urls file not found: {args.urls}")
-    settings = {}
-    for value in args.set:
+        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
+    mirrors = _replica_origins(replica) if replica else {}
+    for value in origins:
+        name, sep, url = value.partition("=")
+        if not sep or name not in known or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
+        mirrors[name] = url
+    settings = {"ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
+                "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        settings["LOG_FILE"] = log_file
+    for value in overrides:
         name, sep, setting = value.partition("=")
         if not sep:
             raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
         settings[name] = setting
-    options = run.CrawlOptions(db=args.db, sources=sources, origins=_origins(args), urls=args.urls,
-                               since=args.since, full=args.full, recheck_days=args.recheck_days,
-                               log_file=args.log_file, settings=settings)
+    code = run_crawl(sources, settings, {"urls": urls} if urls else {})
+    sys.exit(code)
+
+
+def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.replay import project_settings_with
+    from crawler.runner import LockedError, crawl_in
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = project_settings_with(overrides)
     try:
-        code = run.crawl(options)
-    except run.Locked as error:
-        print(f"pilkada-archive: not crawling: {error}", file=sys.stderr)
-        return run.EXIT_LOCKED
-    print(summary_line(args.db))
+        code = crawl_in(CrawlerProcess(settings), sources, spider_args)
+    except LockedError as error:
+        click.echo(f"pilkada-archive: not crawling: {error}", err=True)
+        return EXIT_LOCKED
+    click.echo(summary_line(settings.get("ARCHIVE_DB")))
     return code
 
 
@@ -132,109 +116,150 @@ def summary_line(db_path: str) -> str:
     return "crawl " + (last[0]["run_id"] if last else "?") + " | " + " | ".join(parts)
 
 
-def cmd_status(args) -> int:
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--runs", type=int, default=3, show_default=True)
+def status(db, runs):
+    """The last runs of each source and their health (exit 4 when a source is broken)."""
     from sqlite_utils import Database
 
-    if not Path(args.db).exists():
-        raise UsageError(f"no archive at {args.db}")
-    db = Database(args.db)
-    if not db["crawl_runs"].exists():
-        print("no crawl has run yet")
-        return 0
-    print(f"{'source':<12} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'req':>6}  reason")
-    worst = 0
-    for source in run.SOURCES:
-        rows = list(db.query("select * from crawl_runs where source = ? order by id desc limit ?",
-                             [source, args.runs]))
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}")
+    archive = Database(db)
+    if not archive["crawl_runs"].exists():
+        click.echo("no crawl has run yet")
+        sys.exit(EXIT_OK)
+    click.echo(f"{'source':<12} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} "
+               f"{'fail':>5} {'req':>6}  reason")
+    code = EXIT_OK
+    for source in _sources():
+        rows = list(archive.query("select * from crawl_runs where source = ? order by id desc limit ?",
+                                  [source, runs]))
         for index, r in enumerate(rows):
-            print(f"{source:<12} {r['finished_at'] or '':<21} {r['health']:<7} {r['articles_new']:>5} "
-                  f"{r['articles_updated']:>5} {r['articles_unchanged']:>5} {r['articles_failed']:>5} "
-                  f"{r['requests']:>6}  {r['health_reason'] or ''}")
+            click.echo(f"{source:<12} {r['finished_at'] or '':<21} {r['health'] or '':<7} {r['articles_new'] or 0:>5} "
+                       f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} "
+                       f"{r['articles_failed'] or 0:>5} {r['requests'] or 0:>6}  {r['health_reason'] or ''}")
             if index == 0 and r["health"] == "broken":
-                worst = run.EXIT_SOURCE_BROKEN
-    return worst
+                code = EXIT_SOURCE_BROKEN
+    sys.exit(code)
 
 
-def cmd_serve(args) -> int:
-    from archive.schema import open_archive
+@main.command()
+def sources():
+    """Every source the crawler knows (the spiders of this project)."""
+    from crawler.replay import spider_class
 
-    if not Path(args.db).exists():
-        raise UsageError(f"no archive at {args.db}: run `pilkada-archive crawl` first")
-    open_archive(args.db).close()
-    print(f"Serving the archive on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    command, env = serve_command(args.db, args.host, args.port, args.workers)
+    for name in _sources():
+        cls = spider_class(name)
+        click.echo(f"{name:<12} {', '.join(cls.real_hosts())}")
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=min(os.cpu_count() or 1, 4),
+              help="server processes (default: one per core, at most 4)")
+def serve(db, host, port, workers):
+    """Publish the archive with Datasette."""
+    from archive.connect import open_archive
+    from archive.site import serve_command
+
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}: run `pilkada-archive crawl` first")
+    open_archive(db, migrate=True).close()
+    click.echo(f"Serving the archive on http://{host}:{port}/ (Ctrl-C stops)")
+    command, env = serve_command(db, host, port, workers)
+    sys.stdout.flush()
     # Become the server, so that a signal to this process (a service manager, a test) reaches it.
     os.execve(command[0], command, env)
-    return run.EXIT_CRASH  # not reached
 
 
-def cmd_reparse(args) -> int:
-    from crawler.reparse import reparse
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def reparse(db, files):
+    """Re-run extraction over stored WARC files (no network)."""
+    from archive.connect import open_archive
+    from crawler.reparse import reparse as reparse_files
+    from crawler.runs import Locked, RunLock
 
-    if not Path(args.db).exists():
-        raise UsageError(f"no archive at {args.db}")
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}")
     try:
-        with run.run_lock(args.db):
-            results = reparse(args.db, [Path(f) for f in args.files] or None)
-    except run.Locked as error:
-        print(f"pilkada-archive: not reparsing: {error}", file=sys.stderr)
-        return run.EXIT_LOCKED
+        with RunLock(db):
+            open_archive(db, migrate=True).close()
+            results = reparse_files(db, [Path(f) for f in files] or None)
+    except Locked as error:
+        click.echo(f"pilkada-archive: not reparsing: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
     for source, counts in results.items():
-        print(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
-    return run.EXIT_OK
+        click.echo(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-def cmd_replica(args) -> int:
-    from replica.server import serve
+CHECKOUT = Path(__file__).resolve().parent.parent
 
-    server = serve(args.port, args.host, args.articles, args.seed)
-    print(f"Replica of MMC Kobar and Kemendagri on http://{args.host}:{server.server_address[1]}/ "
-          f"({len(server.world.releases)} articles; manifest at /__replica__/manifest.json)", flush=True)
+
+def _replica_command(*args: str) -> tuple[list[str], dict]:
+    """The replica is a development tool, run from a checkout, never imported by the product."""
+    if not (CHECKOUT / "replica" / "__main__.py").exists():
+        raise UsageError("the replica is a development tool: install the project from a checkout")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))}
+    return [sys.executable, "-m", "replica", *args], env
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--articles", type=click.IntRange(1, 2_000_000), default=72, show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True)
+def replica(port, host, articles, seed):
+    """Serve the local replica of both sources (loopback only; from a checkout)."""
+    command, env = _replica_command("--port", str(port), "--host", host, "--articles", str(articles),
+                                    "--seed", str(seed))
+    sys.stdout.flush()
+    os.execve(command[0], command, env)
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--replica-port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+def demo(db, replica_port, port):
+    """Replica + crawl + Datasette, all on 127.0.0.1; Ctrl-C stops everything started here."""
+    from archive.site import serve_command
+
+    command, env = _replica_command("--port", str(replica_port))
+    child = subprocess.Popen(command, env=env)
+    children = [child]
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
-
-def cmd_demo(args) -> int:
-    """Start the replica, crawl it, serve Datasette; Ctrl-C stops everything started here."""
-    replica = subprocess.Popen([sys.executable, "-m", "crawler.cli", "replica", "--port", str(args.replica_port)])
-    children = [replica]
-    try:
-        base = f"http://127.0.0.1:{args.replica_port}"
+        base = f"http://127.0.0.1:{replica_port}"
         wait_for(base + "/__replica__/manifest.json")
         time.sleep(0.3)
-        if replica.poll() is not None:
-            raise UsageError(f"the replica could not start on port {args.replica_port} (in use?): "
+        if child.poll() is not None:
+            raise UsageError(f"the replica could not start on port {replica_port} (in use?): "
                              "choose another with --replica-port")
-        log_file = str(Path(args.db).with_name("crawl.log"))
-        print(f"crawling the replica into {args.db} (log: {log_file}) ...", flush=True)
-        code = main(["crawl", "--db", args.db, "--replica", base, "--log-file", log_file])
-        print(f"crawl finished with exit code {code}")
-        command, env = serve_command(args.db, "127.0.0.1", args.port)
+        log_file = str(Path(db).with_name("crawl.log"))
+        click.echo(f"crawling the replica into {db} (log: {log_file}) ...")
+        code = subprocess.call([sys.executable, "-m", "crawler.cli", "crawl", "--db", db, "--replica", base,
+                                "--log-file", log_file])
+        click.echo(f"crawl finished with exit code {code}")
+        command, env = serve_command(db, "127.0.0.1", port)
         datasette = subprocess.Popen(command, env=env)
         children.append(datasette)
-        print(f"\n  Archive: http://127.0.0.1:{args.port}/   (Ctrl-C stops the replica and Datasette)\n",
-              flush=True)
+        click.echo(f"\n  Archive: http://127.0.0.1:{port}/   (Ctrl-C stops the replica and Datasette)\n")
         datasette.wait()
     except KeyboardInterrupt:
         pass
-    except UsageError as error:
-        print(f"pilkada-archive: {error}", file=sys.stderr)
-        return run.EXIT_USAGE
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
+        for running in children:
+            if running.poll() is None:
+                running.send_signal(signal.SIGINT)
+        for running in children:
             try:
-                child.wait(timeout=10)
+                running.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                child.kill()
-    return 0
+                running.kill()
 
 
 def wait_for(url: str, timeout: float = 30) -> None:
@@ -249,6 +274,19 @@ def wait_for(url: str, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
+def entry_point():
+    """Console script: click's exit code 2 for usage errors, 1 for crashes."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception:  # noqa: BLE001 - a crash is exit 1 with its traceback
+        import traceback
+
+        traceback.print_exc()
+        sys.exit(EXIT_CRASH)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    sys.exit(main())
+    entry_point()

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import json
 
-from crawler.text import block_texts
+from lxml import etree
+from parsel import Selector
+
+from indonesian.text import clean_whitespace
+
+LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
 
 
 def json_ld(response) -> dict:
@@ -50,3 +55,50 @@ def generic_paragraphs(response) -> list[str]:
     for node in root.css("nav, header, footer, aside, script, style, form, .share, .share-buttons"):
         node.drop()
     return [t for t in block_texts(root) if len(t.split()) >= 4]
+
+
+def html_to_paragraphs(html: str) -> tuple[list[str], list[str]]:
+    """Paragraphs and figure captions of an HTML fragment (e.g. Kemendagri's ``blog_desc``)."""
+    root = Selector(text=f"<div id='__root'>{html}</div>")
+    captions = [clean_whitespace(" ".join(c.css("::text").getall()))
+                for c in root.css("figcaption, .caption, .wp-caption-text")]
+    for node in root.css("figcaption, .caption, .wp-caption-text, script, style"):
+        node.drop()
+    paragraphs = block_texts(root.css("#__root"))
+    return paragraphs, [c for c in captions if c]
+
+
+BLOCK_TAGS_INNER = {"p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre"}
+NESTED_BLOCKS = ("p", "div", "li")
+
+
+def block_texts(container) -> list[str]:
+    """The text of each innermost block element below ``container``, in document order.
+
+    A ``<br>`` splits a block into paragraphs (Drupal pages separate paragraphs with it).
+    Works on the lxml tree directly: parsel selectors per node cost ten times as much.
+    """
+    texts: list[str] = []
+    for selector in container:
+        root = selector.root
+        for br in root.iter("br"):
+            if not (br.tail or "").startswith(LINE_BREAK):
+                br.tail = LINE_BREAK + (br.tail or "")
+        _collect(root, texts)
+    return texts
+
+
+def _collect(element, texts: list[str]) -> None:
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in ("script", "style"):
+            continue
+        if tag in BLOCK_TAGS_INNER or (tag == "div" and not any(
+                True for inner in child.iter(*NESTED_BLOCKS) if inner is not child)):
+            raw = etree.tostring(child, method="text", encoding=str, with_tail=False)
+            for chunk in raw.split(LINE_BREAK):
+                text = clean_whitespace(chunk)
+                if text:
+                    texts.append(text)
+        else:
+            _collect(child, texts)

@@ -40,7 +40,6 @@ class Article:
     date_confidence: str | None = None
     release_key: str | None = None
     content_hash: str | None = None
-    duplicate_of: str | None = None
     election_related: bool | None = None
     election_score: float | None = None
     election_terms: list[str] = field(default_factory=list)

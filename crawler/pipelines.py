@@ -1,23 +1,31 @@
 """Item pipelines, one job each, ordered in ``settings.ITEM_PIPELINES``:
 
-clean -> normalize -> validate -> tag -> dedupe -> store.
+clean -> strip boilerplate -> resolve date -> validate -> tag -> link regions -> fingerprint -> store.
 
-They read and write items through ``itemadapter``, so any item class works.
+They read and write items through ``itemadapter``, so any item class works. A dropped item
+(``ValidatePipeline``) reaches ``crawler.runs.ArchiveRun`` through Scrapy's ``item_dropped``
+signal and becomes a ``failed_pages`` row there.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from archive.schema import open_archive
+from archive.connect import open_archive
 from archive.store import ArchiveWriter
-from crawler import dates, regions, tagging
-from crawler.text import clean_whitespace, content_hash, match_key, release_key, strip_boilerplate
+from indonesian import dates, regions, tagging
+from indonesian.text import (
+    clean_whitespace,
+    content_hash,
+    match_key,
+    release_key,
+    strip_boilerplate,
+)
 
-TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+(MMC Kobar|Kabupaten Kotawaringin Barat|Kemendagri)\s*$", re.I)
 COVERAGE_FIELDS = ("title", "body", "published_date", "author")
 
 
@@ -30,18 +38,17 @@ class _Pipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    @property
-    def spider(self):
-        return self.crawler.spider
-
 
 class CleanPipeline(_Pipeline):
-    """Whitespace and Unicode: one space between words, NFC, no empty paragraphs."""
+    """Whitespace and Unicode: one space between words, NFC, no empty paragraphs; the site's
+    name after the title (the source module's ``TITLE_SUFFIX``) removed."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
+        suffix = getattr(self.crawler.spider, "TITLE_SUFFIX", None)
         if adapter.get("title"):
-            adapter["title"] = TITLE_SUFFIX.sub("", clean_whitespace(adapter["title"]))
+            title = clean_whitespace(adapter["title"])
+            adapter["title"] = suffix.sub("", title) if suffix else title
         adapter["paragraphs"] = [p for p in map(clean_whitespace, adapter.get("paragraphs") or []) if p]
         adapter["captions"] = [c for c in map(clean_whitespace, adapter.get("captions") or []) if c]
         if adapter.get("author"):
@@ -49,8 +56,9 @@ class CleanPipeline(_Pipeline):
         return item
 
 
-class NormalizePipeline(_Pipeline):
-    """Body without boilerplate (kept in its own fields) and the publication date."""
+class StripBoilerplatePipeline(_Pipeline):
+    """The body without dateline, unit tag, "Baca Juga" inserts and captions (each kept in its
+    own field)."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -61,6 +69,14 @@ class NormalizePipeline(_Pipeline):
         adapter["source_unit"] = stripped.source_unit
         adapter["related"] = stripped.related
         adapter["captions"] = [*stripped.captions, *adapter.get("captions", [])]
+        return item
+
+
+class ResolveDatePipeline(_Pipeline):
+    """The publication date from the ranked evidence the spider collected."""
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
         result = dates.resolve(adapter.get("date_candidates") or [], adapter.get("fetched_at"))
         for key in ("published_date", "published_at", "date_text", "date_method", "date_confidence"):
             adapter[key] = getattr(result, key)
@@ -68,13 +84,12 @@ class NormalizePipeline(_Pipeline):
             self.stats.inc_value("archive/date/unparsed")
         else:
             self.stats.inc_value(f"archive/date/{result.date_confidence}")
-        adapter["release_key"] = release_key(adapter.get("title"), adapter.get("body"))
-        adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))
         return item
 
 
 class ValidatePipeline(_Pipeline):
-    """Count missing fields; an article without title or body is a failed page, with its reason."""
+    """Count missing fields; drop an article without title or body (recorded as a failed page
+    with its reason by the run extension)."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -86,79 +101,77 @@ class ValidatePipeline(_Pipeline):
                 self.stats.inc_value(f"archive/field/{field}/missing")
         missing = [f for f in ("url", "title", "body") if not adapter.get(f)]
         if missing:
-            reason = f"parse: no {' and no '.join(missing)} (parser {adapter.get('parser')})"
-            self.spider.record_parse_failure(adapter.get("url") or adapter.get("fetched_url"), reason)
-            raise DropItem(f"{adapter.get('url')}: {reason}")
+            raise DropItem(f"{adapter.get('url')}: parse: no {' and no '.join(missing)} "
+                           f"(parser {adapter.get('parser')})")
         return item
 
 
 class TagPipeline(_Pipeline):
-    """Election relevance, type, stage and institutions from the lexicon; regions named."""
+    """Election relevance, type, stage and institutions from the lexicon."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         tags = tagging.tag(adapter.get("title") or "", adapter.get("body") or "")
         for key, value in tags.__dict__.items():
             adapter[key] = value
+        return item
+
+
+class LinkRegionsPipeline(_Pipeline):
+    """Every province, regency/city and district the article names, as Kemendagri codes."""
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
         adapter["regions"] = regions.link(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}",
                                           adapter.get("publisher_region"))
         return item
 
 
-class DedupePipeline(_Pipeline):
-    """Mark another host's copy of a release this run or the archive already has."""
-
-    def open_spider(self):
-        self.seen: dict[str, str] = {}
+class FingerprintPipeline(_Pipeline):
+    """The keys the store recognises an article by: its release (title and lead, the same on
+    every host that copies it) and its exact text (an edit changes it)."""
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        key = adapter.get("release_key")
-        first = self.seen.setdefault(key, adapter["url"]) if key else adapter["url"]
-        if first != adapter["url"]:
-            adapter["duplicate_of"] = first
-            self.stats.inc_value("archive/duplicates")
+        adapter["release_key"] = release_key(adapter.get("title"), adapter.get("body"))
+        adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))
         return item
 
 
 class StorePipeline(_Pipeline):
-    """Write articles in batches, one transaction each, and remember failed pages."""
+    """Write articles in batches, one transaction each, in a writer thread of their own: the
+    reactor keeps downloading and parsing while SQLite writes and indexes a batch."""
 
     def open_spider(self):
         settings = self.crawler.settings
-        self.db = open_archive(settings.get("ARCHIVE_DB"))
-        self.writer = ArchiveWriter(self.db, settings.get("ARCHIVE_RUN_ID"))
         self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 200)
         self.buffer: list[dict] = []
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        spider = self.crawler.spider
+        self.writer = self.thread.submit(self._open, settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID")
+                                         or self.crawler.archive_run.run_id, spider.host_rank).result()
 
-    def process_item(self, item):
+    @staticmethod
+    def _open(path, run_id, host_rank) -> ArchiveWriter:
+        return ArchiveWriter(open_archive(path), run_id, host_rank)
+
+    async def process_item(self, item):
         # A shallow copy: asdict() would walk every nested list looking for items (0.9 ms a page).
         self.buffer.append(dict(ItemAdapter(item).items()))
         if len(self.buffer) >= self.batch_size:
-            self.flush()
+            await self.flush()
         return item
 
-    def flush(self):
+    async def flush(self):
         if self.buffer:
-            self.writer.write(self.buffer)
-            self.buffer = []
+            batch, self.buffer = self.buffer, []
+            await asyncio.wrap_future(self.thread.submit(self.writer.write, batch))
 
-    def close_spider(self):
-        self.flush()
-        settings = self.crawler.settings
-        for url in self.spider.vanished:
-            if self.writer.mark_removed(url):
-                self.stats.inc_value("archive/articles/removed")
-        failures = []
-        for failure in self.spider.failures:
-            if failure.get("status") in (404, 410) and self.writer.mark_removed(failure["url"]):
-                self.stats.inc_value("archive/articles/removed")
-            else:
-                failures.append(failure)
-        self.writer.record_failures(self.spider.name, failures,
-                                    max_attempts=settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
-        for outcome, count in self.writer.counts.items():
-            self.stats.set_value(f"archive/articles/{outcome}", count)
-        self.stats.set_value("archive/articles/failed", len(failures))
-        self.db.close()
-
+    async def close_spider(self):
+        try:
+            await self.flush()
+        finally:
+            for outcome, count in self.writer.counts.items():
+                self.stats.set_value(f"archive/articles/{outcome}", count)
+            await asyncio.wrap_future(self.thread.submit(self.writer.db.close))
+            self.thread.shutdown()

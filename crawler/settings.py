@@ -1,12 +1,14 @@
 """Scrapy settings for the real sites: polite by default.
 
-``crawler.cli`` layers ``FAST_SETTINGS`` on top when every source is fetched from a mirror on
-this machine (the replica), where politeness delays only slow the tests down.
+A spider fetched from a mirror on this machine (the replica) raises its own speed
+(``crawler.spider.LOOPBACK_SETTINGS``); ``-s NAME=VALUE`` overrides any setting, for
+``scrapy crawl`` and ``pilkada-archive crawl`` alike.
 """
 
 BOT_NAME = "pilkada-archive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exits with the run's exit code
 
 USER_AGENT = "pilkada-archive/0.1 (+https://github.com/pilkada-archive/pilkada-archive; research archive of public election news)"
 ROBOTSTXT_OBEY = True
@@ -28,27 +30,42 @@ CLOSESPIDER_TIMEOUT = 3 * 3600
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no debugging server on a cron machine
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # Pipelines, one job each, in this order.
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
-    "crawler.pipelines.NormalizePipeline": 200,
+    "crawler.pipelines.StripBoilerplatePipeline": 200,
+    "crawler.pipelines.ResolveDatePipeline": 250,
     "crawler.pipelines.ValidatePipeline": 300,
     "crawler.pipelines.TagPipeline": 400,
-    "crawler.pipelines.DedupePipeline": 500,
+    "crawler.pipelines.LinkRegionsPipeline": 450,
+    "crawler.pipelines.FingerprintPipeline": 500,
     "crawler.pipelines.StorePipeline": 900,
 }
 
-EXTENSIONS = {"crawler.warc.WarcExtension": 500, "crawler.progress.ProgressExtension": 600}
+# The mirror mapping sits nearest the engine, so it also maps the re-checks and retries that
+# ArchiveStartMiddleware (nearest the spider) adds to the spider's start.
+SPIDER_MIDDLEWARES = {"crawler.middlewares.MirrorOriginMiddleware": 10,
+                      "crawler.middlewares.ArchiveStartMiddleware": 900}
+EXTENSIONS = {
+    "crawler.runs.ArchiveRun": 100,
+    "crawler.warc.WarcExtension": 500,
+    "crawler.progress.ProgressExtension": 600,
+}
 PROGRESS_INTERVAL = 2.0
 
 ARCHIVE_DB = "data/archive.db"
+ARCHIVE_ORIGINS: dict[str, str] = {}  # spider name -> mirror origin (same as -a origin=URL)
 ARCHIVE_BATCH_SIZE = 200
-ARCHIVE_RUN_ID = None
-ARCHIVE_STATE_FILE = None
+ARCHIVE_RUN_ID = None  # one id per process when unset
 ARCHIVE_MAX_ATTEMPTS = 5
+ARCHIVE_RECHECK_DAYS = 7  # known articles published this recently are fetched again
+ARCHIVE_SINCE = None  # ... or published since this date (YYYY-MM-DD)
+ARCHIVE_FULL = False  # ignore what the archive knows
+ARCHIVE_PREFLIGHT = True  # check in seconds that a real site answers before crawling it
 
 # Health: a source is "broken" when a field's coverage falls below HEALTH_COVERAGE_DROP times
 # its average over the last HEALTH_HISTORY_RUNS healthy runs, or when more than
@@ -57,12 +74,3 @@ HEALTH_HISTORY_RUNS = 5
 HEALTH_COVERAGE_DROP = 0.5
 HEALTH_PARSE_FAILURE_SHARE = 0.2
 HEALTH_GENERIC_SHARE = 0.5  # articles the selectors missed and the generic extractor had to take
-
-FAST_SETTINGS = {
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 16,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "DOWNLOAD_TIMEOUT": 10,
-    "RETRY_TIMES": 1,
-}

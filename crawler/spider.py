@@ -1,40 +1,61 @@
-"""What every source spider shares: mirrors, URL lists, failures, incremental state.
+"""What every source spider shares: canonical requests, failures, and what the archive knows.
 
-A source spider declares ``name``, ``HOSTS`` (path prefix -> real origin) and its start pages,
-and implements the callbacks. This base turns ``-a origin=URL`` and ``-a urls=FILE`` into
-requests, names every response by its canonical URL, records failed requests, and knows which
-articles the archive already has (so listings can stop early on an incremental run).
+A source module declares its facts (``HOSTS``, ``PREFERRED_HOSTS``, ``TITLE_SUFFIX``,
+``PUBLISHER_REGION``, start pages, selectors) and implements its callbacks; everything about a
+run lives in Scrapy components configured in ``crawler.settings``:
+
+- ``crawler.middlewares.MirrorOriginMiddleware`` fetches canonical URLs from a mirror
+  (``-a origin=URL`` or the ``ARCHIVE_ORIGINS`` setting), so spiders only ever name real URLs;
+- ``crawler.runs.ArchiveRun`` (an extension) holds the lock, writes the ledger, judges health,
+  records failures and takedowns, and hands the spider what the archive already knows
+  (``known``, ``retry_urls``, ``previous_complete``) before its first request.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from crawler.items import Article
-from crawler.urls import Mirror, canonical_url, host_of
+from crawler.origins import Mirror
+from indonesian.dates import utc_stamp
+from indonesian.urls import canonical_url, host_of
+
+# A custom signal: a page that could not be fetched or parsed (url, reason, kind, status).
+page_failed = object()
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# Politeness is for real sites; a mirror on this machine (the replica) is fetched at full speed.
+LOOPBACK_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_TIMEOUT": 10,
+    "RETRY_TIMES": 1,
+}
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def is_loopback(origin: str | None) -> bool:
+    return bool(origin) and (urlsplit(origin).hostname or "") in LOOPBACK_HOSTS
 
 
 class ArchiveSpider(scrapy.Spider):
-    HOSTS: tuple[tuple[str, str], ...] = ()
+    HOSTS: tuple[tuple[str, str], ...] = ()  # path prefix -> real origin, most specific first
+    PREFERRED_HOSTS: tuple[str, ...] = ()  # the host a release is filed under when copies exist
+    TITLE_SUFFIX = None  # a compiled pattern: the site's name after the title, removed
     PUBLISHER_REGION: str | None = None  # Kemendagri area code of the publisher, if regional
 
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mirror = Mirror(self.HOSTS, origin or None)
-        hosts = {host_of(origin) for _, origin in self.HOSTS}
-        self.url_list = [u for u in _read_url_list(urls) if host_of(u) in hosts] if urls else None
-        self.failures: list[dict] = []
+        self.url_list = [u for u in _read_url_list(urls) if host_of(u) in self.real_hosts()] if urls else None
+        # Filled by crawler.runs.ArchiveRun when the spider opens.
         self.known: dict[str, dict] = {}
         self.retry_urls: list[str] = []
         self.previous_complete = False
@@ -42,35 +63,38 @@ class ArchiveSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        origin = kwargs.get("origin") or crawler.settings.getdict("ARCHIVE_ORIGINS").get(cls.name)
+        kwargs["origin"] = origin
         spider = super().from_crawler(crawler, *args, **kwargs)
-        state_file = crawler.settings.get("ARCHIVE_STATE_FILE")
-        if state_file and Path(state_file).exists():
-            state = json.loads(Path(state_file).read_text("utf-8")).get(spider.name, {})
-            spider.known = state.get("known", {})
-            spider.retry_urls = state.get("retry", [])
-            spider.previous_complete = state.get("complete", False)
+        if is_loopback(origin):
+            # Settings are frozen only after the spider is created; "spider" priority keeps
+            # the project's polite defaults out and still lets `-s NAME=VALUE` win.
+            crawler.settings.setdict(LOOPBACK_SETTINGS, priority="spider")
         return spider
 
-    def retry_requests(self, callback):
-        """Pages that failed in earlier runs and are due for another attempt."""
-        for url in self.retry_urls:
-            yield self.request(url, callback, meta={"retry_of_failure": True})
+    @classmethod
+    def real_hosts(cls) -> list[str]:
+        return list(dict.fromkeys(host_of(origin) for _, origin in cls.HOSTS))
 
-    def recheck_requests(self, callback):
-        """Known articles inside the re-check window, fetched directly: an edit shows up as a
-        new version, and a page that now answers 404/410 marks its article removed."""
-        for url, info in self.known.items():
-            if info.get("recheck"):
-                yield self.request(url, callback)
+    def host_rank(self, url: str) -> int:
+        """0 for the host that originates a release, 1 for hosts that copy it."""
+        return 0 if host_of(url) in self.PREFERRED_HOSTS else 1
 
     def count_listing_entries(self, count: int) -> None:
         self.crawler.stats.inc_value("archive/listing/entries", count)
 
-    def request(self, canonical: str, callback, *, meta: dict | None = None, **kwargs) -> scrapy.Request:
-        """A request for a canonical URL, fetched from the mirror when there is one."""
-        return scrapy.Request(self.mirror.fetch_url(canonical), callback=callback,
-                              errback=self.record_failure, meta={"canonical": canonical, **(meta or {})},
-                              **kwargs)
+    def request(self, canonical: str, callback, *, meta: dict | None = None, evidence: bool = False,
+                **kwargs) -> scrapy.Request:
+        """A request for a canonical URL. ``evidence``: its response is kept in the WARC file
+        (pages that articles are made from)."""
+        return scrapy.Request(canonical, callback=callback, errback=self.record_failure,
+                              meta={"canonical": canonical, "evidence": evidence, **(meta or {})}, **kwargs)
+
+    def article_request(self, canonical: str, **kwargs) -> scrapy.Request | None:
+        """A request for one known article page (re-checks, retries); None for sources whose
+        articles cannot be fetched one by one."""
+        parse = getattr(self, "parse_article", None)
+        return self.request(canonical, parse, evidence=True, **kwargs) if parse else None
 
     def canonical(self, response) -> str:
         return response.meta.get("canonical") or self.mirror.canonical(response.url)
@@ -89,12 +113,13 @@ class ArchiveSpider(scrapy.Spider):
     def new_article(self, response, **fields) -> Article:
         warc = response.meta.get("warc") or {}
         return Article(url=canonical_url(self.canonical(response)), source=self.name,
-                       fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_now(),
+                       fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_stamp(),
                        http_status=response.status, warc_file=warc.get("file"),
                        publisher_region=self.PUBLISHER_REGION,
                        warc_record_id=warc.get("record_id"), **fields)
 
     def record_failure(self, failure) -> None:
+        """Errback of every request: the page is recorded as failed, with its reason."""
         request = failure.request
         if failure.check(HttpError):
             reason = f"HTTP {failure.value.response.status}"
@@ -105,15 +130,13 @@ class ArchiveSpider(scrapy.Spider):
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         canonical = request.meta.get("canonical") or self.mirror.canonical(request.url)
-        self.failures.append({"url": canonical, "reason": reason, "kind": request.meta.get("kind", "page"),
-                              "status": getattr(getattr(failure.value, "response", None), "status", None)})
-        self.crawler.stats.inc_value(f"archive/failed/{reason.split(':')[0]}")
-        self.logger.warning("failed %s: %s", canonical, reason)
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status)
 
-    def record_parse_failure(self, url: str, reason: str) -> None:
-        self.failures.append({"url": url, "reason": reason, "kind": "parse", "status": None})
-        self.crawler.stats.inc_value("archive/failed/parse")
-        self.logger.warning("could not parse %s: %s", url, reason)
+    def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None) -> None:
+        self.crawler.stats.inc_value(f"archive/failed/{'parse' if kind == 'parse' else reason.split(':')[0]}")
+        self.logger.warning("failed %s: %s", url, reason)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, kind=kind, status=status)
 
     def is_known(self, canonical: str) -> bool:
         return canonical in self.known

@@ -16,7 +16,7 @@ from scrapy import signals
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-REPLAYED_META = ("canonical", "listing_date", "page", "kind")
+REPLAYED_META = ("canonical", "listing_date", "page", "kind", "evidence")
 CALLBACK_HEADER = "WARC-Crawl-Callback"
 
 
@@ -25,7 +25,8 @@ def warc_dir(db_path: str) -> Path:
 
 
 class WarcExtension:
-    """Writes the responses that spiders parse for articles (not robots.txt, not 404 pages)."""
+    """Writes the responses that spiders mark as evidence (``meta["evidence"]``: the pages articles
+    are made from; not robots.txt, listings or 404 pages)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -44,15 +45,16 @@ class WarcExtension:
         settings = self.crawler.settings
         folder = warc_dir(settings.get("ARCHIVE_DB"))
         folder.mkdir(parents=True, exist_ok=True)
-        run_id = settings.get("ARCHIVE_RUN_ID") or "adhoc"
+        run = getattr(self.crawler, "archive_run", None)
+        run_id = settings.get("ARCHIVE_RUN_ID") or run.run_id
         self.name = f"{run_id}-{spider.name}.warc.gz"
         self.handle = open(folder / self.name, "ab")  # noqa: SIM115 - open for the whole crawl
         self.writer = WARCWriter(self.handle, gzip=True)
 
     def response_received(self, response, request, spider):
-        callback = getattr(request.callback, "__name__", None)
-        if response.status != 200 or callback not in ("parse_article", "parse_api"):
+        if response.status != 200 or not request.meta.get("evidence"):
             return
+        callback = getattr(request.callback, "__name__", None)  # replayed by crawler.replay
         if self.writer is None:
             self._open(spider)
         headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]

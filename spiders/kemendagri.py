@@ -1,6 +1,6 @@
 """Kemendagri: news from the ministry's JSON API (its pages are a JavaScript shell).
 
-The API is paged with ``limit`` and a 1-based ``page`` until ``data.blogs`` is empty; each item
+Every fact about the source lives here. The API is paged with ``limit`` and a 1-based ``page`` until ``data.blogs`` is empty; each item
 carries the HTML body in ``blog_desc``. Articles are stored under the public page URL
 ``https://kemendagri.go.id/berita/<post_slug>``.
 """
@@ -8,9 +8,10 @@ carries the HTML body in ``blog_desc``. Articles are stored under the public pag
 from __future__ import annotations
 
 import json
+import re
 
+from crawler.extract import html_to_paragraphs
 from crawler.spider import ArchiveSpider
-from crawler.text import html_to_paragraphs
 
 SITE = "https://kemendagri.go.id"
 BACKEND = "https://backend.kemendagri.go.id"
@@ -24,6 +25,8 @@ SLUG, TITLE, BODY, CREATED, CATEGORY = "post_slug", "blog_name", "blog_desc", "c
 class KemendagriSpider(ArchiveSpider):
     name = "kemendagri"
     HOSTS = (("/api/", BACKEND), ("/", SITE))
+    PREFERRED_HOSTS = ("kemendagri.go.id",)
+    TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+Kemendagri\s*$", re.I)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,7 +39,8 @@ class KemendagriSpider(ArchiveSpider):
     def api_request(self, page: int):
         return self.request(API_PAGE.format(limit=self.settings.getint("KEMENDAGRI_PAGE_LIMIT", PAGE_LIMIT),
                                             page=page),
-                            self.parse_api, meta={"page": page, "kind": "listing"}, dont_filter=True)
+                            self.parse_api, meta={"page": page, "kind": "listing"}, evidence=True,
+                            dont_filter=True)
 
     def parse_api(self, response):
         page = response.meta["page"]
@@ -44,10 +48,10 @@ class KemendagriSpider(ArchiveSpider):
             payload = json.loads(response.text)
             blogs = payload["data"]["blogs"]
         except (ValueError, KeyError, TypeError) as error:
-            self.record_parse_failure(self.canonical(response), f"API answer not understood: {error!r}"[:200])
+            self.page_failed(self.canonical(response), f"API answer not understood: {error!r}"[:200])
             return
         if not payload.get("status"):
-            self.record_parse_failure(self.canonical(response), f"API status false: {payload.get('message')}")
+            self.page_failed(self.canonical(response), f"API status false: {payload.get('message')}")
             return
         wanted = self.wanted
         known_here = 0
@@ -55,7 +59,7 @@ class KemendagriSpider(ArchiveSpider):
         for blog in blogs:
             slug, title = blog.get(SLUG), blog.get(TITLE)
             if not slug:
-                self.record_parse_failure(self.canonical(response), f"item without {SLUG}: id {blog.get('id')}")
+                self.page_failed(self.canonical(response), f"item without {SLUG}: id {blog.get('id')}")
                 continue
             url = ARTICLE_URL.format(slug=slug)
             self.listed.add(url)

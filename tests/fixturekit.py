@@ -10,14 +10,10 @@ import json
 from pathlib import Path
 
 from itemadapter import ItemAdapter
-from scrapy.http import HtmlResponse, Request, TextResponse
 
-from crawler.offline import offline_spider, pipelines
-from spiders.kemendagri import KemendagriSpider
-from spiders.mmc_kobar import MmcKobarSpider
+from crawler.replay import items_from, offline_spider, pipelines, response, through
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SPIDERS = {"mmc_kobar": MmcKobarSpider, "kemendagri": KemendagriSpider}
 ORIGIN = "http://replica.test"  # frozen pages are replayed as if fetched from this mirror
 FIELDS = [
     "url", "title", "body", "published_date", "published_at", "date_method", "date_confidence",
@@ -26,6 +22,8 @@ FIELDS = [
     "publisher_region", "parser",
 ]
 FROZEN_AT = "2026-11-27T00:00:00Z"
+PURE_PIPELINES = ["CleanPipeline", "StripBoilerplatePipeline", "ResolveDatePipeline", "TagPipeline",
+                  "LinkRegionsPipeline"]
 
 
 def cases() -> list[Path]:
@@ -38,21 +36,15 @@ def parse_fixture(meta_path: Path) -> list[dict]:
     spider_name = meta_path.parent.name
     meta = json.loads(meta_path.read_text("utf-8"))
     page = next(meta_path.parent.glob(meta_path.name.replace(".meta.json", ".page.*")))
-    crawler, spider = offline_spider(SPIDERS[spider_name], origin=ORIGIN + f"/{spider_name}")
+    crawler, spider = offline_spider(spider_name, origin=ORIGIN + f"/{spider_name}")
     fetched = spider.mirror.fetch_url(meta["url"])
-    request = Request(fetched, meta={"canonical": meta["url"], **meta.get("request_meta", {})})
-    response_class = TextResponse if page.suffix == ".json" else HtmlResponse
-    response = response_class(url=fetched, body=page.read_bytes(), encoding="utf-8", request=request)
-    callback = getattr(spider, meta["callback"])
-    chain = pipelines(crawler, ["CleanPipeline", "NormalizePipeline", "TagPipeline"])
+    parsed = response(fetched, page.read_bytes(), {"canonical": meta["url"], **meta.get("request_meta", {})},
+                      is_json=page.suffix == ".json")
+    chain = pipelines(crawler, PURE_PIPELINES)
     articles = []
-    for output in callback(response):
-        if isinstance(output, Request):
-            continue
-        output.fetched_at = FROZEN_AT
-        for pipeline in chain:
-            output = pipeline.process_item(output)
-        data = ItemAdapter(output).asdict()
+    for item in items_from(spider, meta["callback"], parsed):
+        item.fetched_at = FROZEN_AT
+        data = ItemAdapter(through(chain, item)).asdict()
         articles.append({key: data.get(key) for key in FIELDS})
     return articles
 

@@ -6,10 +6,12 @@ import zlib
 
 from sqlite_utils import Database
 
-from archive.schema import ensure_shape, fts_triggers, open_archive
+from archive.connect import open_archive
+from archive.migrations import migrate
+from archive.schema import fts_triggers
 from archive.store import ArchiveWriter
 from bench.synth import synthetic_items
-from crawler.similarity import SCHEME, shingles, sketch
+from indonesian.similarity import SCHEME, shingles, sketch
 
 
 def triggers(db: Database, table: str) -> dict[str, str]:
@@ -21,8 +23,13 @@ def matches(db: Database, words: str) -> list[int]:
     return [r[0] for r in db.execute("select rowid from articles_fts where articles_fts match ?", [words])]
 
 
+def as_before(db: Database, step: str) -> None:
+    """The archive as it was before a migration step was recorded."""
+    db.execute("delete from _sqlite_migrations where name like ?", [step + "%"])
+
+
 def test_new_rows_are_indexed_by_the_writer_and_edits_by_triggers(tmp_path):
-    db = open_archive(str(tmp_path / "archive.db"))
+    db = open_archive(str(tmp_path / "archive.db"), migrate=True)
     assert set(triggers(db, "articles")) == {"articles_ad", "articles_au"}
     items = list(synthetic_items(30))
     ArchiveWriter(db).write(items)
@@ -40,13 +47,15 @@ def test_new_rows_are_indexed_by_the_writer_and_edits_by_triggers(tmp_path):
 def test_old_insert_triggers_are_replaced_once(tmp_path):
     """Archives made by sqlite-utils' enable_fts(create_triggers=True) get the current triggers."""
     path = str(tmp_path / "archive.db")
-    db = open_archive(path)
+    db = open_archive(path, migrate=True)
     for name in triggers(db, "articles"):
         db.execute(f"drop trigger [{name}]")
     db.execute("create trigger [articles_ai] after insert on [articles] begin "
                "insert into [articles_fts] (rowid, [title], [body]) values (new.rowid, new.[title], new.[body]); end")
     db.execute("create trigger [articles_au] after update on [articles] begin select 1; end")
-    ensure_shape(db)
+    as_before(db, "m003")
+    assert migrate(db) == ["m003_fts_triggers_for_deletes_and_text_edits_only"]
+    assert migrate(db) == []  # recorded: never again
     assert triggers(db, "articles") == fts_triggers("articles")
     ArchiveWriter(db).write(list(synthetic_items(5)))
     # Indexed exactly once: a second index entry would fail the integrity check.
@@ -56,14 +65,15 @@ def test_old_insert_triggers_are_replaced_once(tmp_path):
 
 def test_sketches_of_an_older_hashing_scheme_are_recomputed(tmp_path):
     path = str(tmp_path / "archive.db")
-    db = open_archive(path)
+    db = open_archive(path, migrate=True)
     ArchiveWriter(db).write(list(synthetic_items(12)))
     expected = sorted(db.execute("select article_id, hash from article_sketches").fetchall())
     assert db.execute("select value from archive_meta where key = 'sketch_scheme'").fetchone()[0] == SCHEME
     with db.conn:
         db.execute("update article_sketches set hash = hash + 1")
         db.execute("update archive_meta set value = 'crc32-words-5' where key = 'sketch_scheme'")
-    reopened = open_archive(path)
+        as_before(db, "m005")
+    reopened = open_archive(path, migrate=True)
     assert sorted(reopened.execute("select article_id, hash from article_sketches").fetchall()) == expected
     body = reopened.execute("select body from articles where id = 1").fetchone()[0]
     assert sorted(h for a, h in expected if a == 1) == sketch(shingles(body))

@@ -4,6 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
+
 
 def test_bench_runs_end_to_end_at_tiny_sizes(tmp_path):
     out = tmp_path / "bench.json"

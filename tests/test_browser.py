@@ -12,6 +12,8 @@ import urllib.request
 import pytest
 from playwright import sync_api as playwright
 
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
                  "--disable-extensions", "--disable-quic"]

@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
 from sqlite_utils import Database
 
 from tests.conftest import assert_archive_matches, run_crawl
+
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
 
 
 def test_archive_equals_the_replica_manifest(crawled, replica):

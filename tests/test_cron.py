@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlite_utils import Database
 
-from crawler.run import run_lock
+from crawler.runs import RunLock
 from tests.conftest import assert_archive_matches, run_crawl, start_replica
+
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
 
 
 def last_run(db_path) -> dict:
@@ -22,7 +25,7 @@ def last_run(db_path) -> dict:
 
 def test_a_second_run_while_one_is_active_exits_75_at_once(replica, tmp_path):
     db = tmp_path / "archive.db"
-    with run_lock(str(db)):
+    with RunLock(str(db)):
         started = time.monotonic()
         result = run_crawl(db, replica)
         assert result.returncode == 75

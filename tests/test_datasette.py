@@ -4,6 +4,8 @@ import pytest
 
 from archive.site import app
 
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
+
 
 @pytest.fixture
 async def site(crawled):
@@ -144,7 +146,7 @@ async def test_whole_table_facet_counts_follow_new_writes(crawled, tmp_path):
     """Counts of the unfiltered table are kept only until the archive file changes."""
     import shutil
 
-    from archive.schema import open_archive
+    from archive.connect import open_archive
     from archive.store import ArchiveWriter
     from bench.synth import synthetic_items
 
@@ -154,7 +156,7 @@ async def test_whole_table_facet_counts_follow_new_writes(crawled, tmp_path):
     await site.invoke_startup()
     before = {r["value"]: r["count"] for r in
               (await get_json(site, "/archive/articles.json?_size=0"))["facet_results"]["source"]["results"]}
-    db = open_archive(str(path))
+    db = open_archive(str(path), migrate=True)
     written = [i for i in synthetic_items(40) if i["source"] == "kemendagri"][:3]
     assert ArchiveWriter(db).write(written) == ["new"] * 3
     db.close()
@@ -165,12 +167,12 @@ async def test_whole_table_facet_counts_follow_new_writes(crawled, tmp_path):
 
 @pytest.fixture(scope="module")
 def synthetic_site(tmp_path_factory):
-    from archive.schema import open_archive
+    from archive.connect import open_archive
     from archive.store import ArchiveWriter
     from bench.synth import synthetic_items
 
     path = tmp_path_factory.mktemp("synthetic") / "archive.db"
-    db = open_archive(str(path))
+    db = open_archive(str(path), migrate=True)
     ArchiveWriter(db).write(list(synthetic_items(2600)))
     db.close()
     return path
@@ -180,7 +182,7 @@ def synthetic_site(tmp_path_factory):
 async def test_stemmed_search_is_newest_first_for_broad_and_narrow_queries(synthetic_site, query):
     """Each of the query's three plans (most of the archive matches, a good part, a few articles:
     the five queries cover all three) agrees with a plain reading of the stems."""
-    from archive.search import stem_query
+    from indonesian.stemming import stem_query
 
     site = app(synthetic_site)
     await site.invoke_startup()

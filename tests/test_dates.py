@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.dates import resolve
+from indonesian.dates import resolve
 
 FETCHED = "2026-11-27T03:00:00Z"  # a Friday, 10:00 WIB
 

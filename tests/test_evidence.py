@@ -6,11 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from archive.site import app
 from crawler.warc import iter_responses
 from tests.conftest import assert_archive_matches, run_crawl
+
+pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
 
 
 def test_warc_files_validate_and_every_version_points_to_its_record(fresh_replica, tmp_path):

@@ -3,8 +3,8 @@
 import pytest
 
 from bench.evaluate import evaluate_tagging, labelled_set
-from crawler.regions import link
-from crawler.tagging import tag
+from indonesian.regions import link
+from indonesian.tagging import tag
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Boilerplate out of the body, kept in its own fields. Paragraphs written for these tests."""
 
-from crawler.text import html_to_paragraphs, leaked_phrases, strip_boilerplate
+from crawler.extract import html_to_paragraphs
+from indonesian.text import leaked_phrases, strip_boilerplate
 
 TITLE = "Kesbangpol Ajak Pemilih Pemula Gunakan Hak Pilih"
 PAGE = [

@@ -1,4 +1,5 @@
-from crawler.urls import Mirror, canonical_url
+from crawler.origins import Mirror
+from indonesian.urls import canonical_url
 
 HOSTS = (("/berita", "https://mmc.kotawaringinbaratkab.go.id"), ("/id/", "https://kotawaringinbaratkab.go.id"))
 

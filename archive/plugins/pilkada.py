@@ -19,7 +19,7 @@ from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup, escape
 
 from archive.facets import COUNTED_TYPES, FacetCounter, top
-from archive.search import stem_query, stem_text
+from indonesian.stemming import stem_query, stem_text
 
 
 @hookimpl

@@ -1,6 +1,6 @@
-"""Article text: HTML to paragraphs, whitespace, and boilerplate kept out of the body.
+"""Article text: whitespace, Unicode, and boilerplate kept out of the body.
 
-Pure functions over lists of paragraphs. The phrase lists live in ``data/boilerplate.toml``.
+Pure functions over strings and lists of paragraphs (HTML is read in ``crawler.extract``). The phrase lists live in ``data/boilerplate.toml``.
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
-from lxml import etree
-from parsel import Selector
-
-LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 @cache
 def rules() -> dict:
-    return tomllib.loads(files("crawler").joinpath("data/boilerplate.toml").read_text("utf-8"))
+    return tomllib.loads(files("indonesian").joinpath("data/boilerplate.toml").read_text("utf-8"))
 
 
 @cache
@@ -50,53 +46,6 @@ def clean_whitespace(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def html_to_paragraphs(html: str) -> tuple[list[str], list[str]]:
-    """Paragraphs and figure captions of an HTML fragment (e.g. Kemendagri's ``blog_desc``)."""
-    root = Selector(text=f"<div id='__root'>{html}</div>")
-    captions = [clean_whitespace(" ".join(c.css("::text").getall()))
-                for c in root.css("figcaption, .caption, .wp-caption-text")]
-    for node in root.css("figcaption, .caption, .wp-caption-text, script, style"):
-        node.drop()
-    paragraphs = block_texts(root.css("#__root"))
-    return paragraphs, [c for c in captions if c]
-
-
-BLOCK_TAGS_INNER = {"p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre"}
-NESTED_BLOCKS = ("p", "div", "li")
-
-
-def block_texts(container) -> list[str]:
-    """The text of each innermost block element below ``container``, in document order.
-
-    A ``<br>`` splits a block into paragraphs (Drupal pages separate paragraphs with it).
-    Works on the lxml tree directly: parsel selectors per node cost ten times as much.
-    """
-    texts: list[str] = []
-    for selector in container:
-        root = selector.root
-        for br in root.iter("br"):
-            if not (br.tail or "").startswith(LINE_BREAK):
-                br.tail = LINE_BREAK + (br.tail or "")
-        _collect(root, texts)
-    return texts
-
-
-def _collect(element, texts: list[str]) -> None:
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in ("script", "style"):
-            continue
-        if tag in BLOCK_TAGS_INNER or (tag == "div" and not any(
-                True for inner in child.iter(*NESTED_BLOCKS) if inner is not child)):
-            raw = etree.tostring(child, method="text", encoding=str, with_tail=False)
-            for chunk in raw.split(LINE_BREAK):
-                text = clean_whitespace(chunk)
-                if text:
-                    texts.append(text)
-        else:
-            _collect(child, texts)
 
 
 @dataclass

@@ -41,7 +41,7 @@ class _Name:
 
 
 def _csv(name: str) -> list[dict]:
-    text = files("crawler").joinpath(f"data/idn-area/{name}.csv").read_text("utf-8")
+    text = files("indonesian").joinpath(f"data/idn-area/{name}.csv").read_text("utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 
@@ -64,7 +64,7 @@ def _words(name: str) -> tuple[str, ...]:
 
 @cache
 def _index() -> tuple[dict[str, list[_Name]], dict]:
-    data = tomllib.loads(files("crawler").joinpath("data/regions.toml").read_text("utf-8"))
+    data = tomllib.loads(files("indonesian").joinpath("data/regions.toml").read_text("utf-8"))
     settings = data["settings"]
     needs_prefix = {_words(n) for n in settings["needs_prefix"]}
     names: dict[tuple[str, ...], dict[str, set[str]]] = {}

@@ -1,33 +1,16 @@
-"""Canonical URLs and the mapping between the real sites and a mirror of them.
+"""Fetching a source from a mirror: canonical real-site URLs in, mirror URLs on the wire.
 
-The archive always stores the URL of the real site (https, lower-case host, no tracking
-parameters, no fragment). A crawl may fetch from a mirror instead (the replica, a cache): the
-mirror serves the same paths below its own origin, and a spider's ``HOSTS`` table says which
-real host each path belongs to, so a fetched URL can be turned back into the canonical one.
+A crawl may fetch from a mirror instead of the real site (the replica, a cache): the mirror
+serves the same paths below its own origin, and a source's ``HOSTS`` table says which real host
+each path belongs to, so a fetched URL can be turned back into the canonical one.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_[ce]id|_ga|ref|amp)$", re.I)
-
-
-def canonical_url(url: str) -> str:
-    """https, lower-case host, no default port, no fragment, no tracking parameters.
-
-    The path is kept byte for byte: MMC slugs end in a meaningful ``-`` and keep typos.
-    """
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not TRACKING_PARAMS.match(k)]
-    path = parts.path or "/"
-    return urlunsplit(("https", host, path, urlencode(query), ""))
+from indonesian.urls import canonical_url
 
 
 @dataclass(frozen=True)
@@ -61,7 +44,3 @@ class Mirror:
 
     def is_mirrored(self) -> bool:
         return bool(self.origin)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

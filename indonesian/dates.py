@@ -290,3 +290,9 @@ def _stamp_result(stamp: datetime, text: str, method: str, confidence: str) -> D
         method,
         confidence,
     )
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """``2026-11-30T13:45:00Z``: how the archive writes every moment (UTC, whole seconds)."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")

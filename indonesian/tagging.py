@@ -53,7 +53,7 @@ class Matcher:
 
 @cache
 def lexicon() -> dict:
-    data = tomllib.loads(files("crawler").joinpath("data/election.toml").read_text("utf-8"))
+    data = tomllib.loads(files("indonesian").joinpath("data/election.toml").read_text("utf-8"))
 
     def family(groups: dict[str, list[str]]) -> Matcher:
         return Matcher([(p, label) for label, patterns in groups.items() for p in patterns])

@@ -1,0 +1,91 @@
+"""Numbered, recorded steps that bring an archive to the shape of ``archive.schema``.
+
+sqlite-utils' ``Migrations`` records every applied step in ``_sqlite_migrations``; ``crawl``,
+``reparse`` and ``serve`` apply the pending ones (:func:`migrate`), a plain open does not.
+Step 1 creates whatever the declared shape has and the file lacks, so archives made before
+migrations were recorded are adopted without losing anything. Never edit a step that has
+shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+from archive.schema import FTS, TABLES, VIEWS, fts_triggers
+from archive.store import resketch
+from indonesian.regions import gazetteer
+from indonesian.similarity import SCHEME
+
+steps = Migrations("pilkada-archive")
+
+
+@steps()
+def m001_create_declared_shape(db: Database) -> None:
+    for name, spec in TABLES.items():
+        table = db[name]
+        if not table.exists():
+            table.create(spec["columns"], pk=None if spec["pk"] == "rowid" else spec["pk"],
+                         not_null=spec.get("not_null"), foreign_keys=spec.get("foreign_keys"))
+        else:
+            existing = set(table.columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in existing:
+                    table.add_column(column, kind)
+        for columns, unique in spec.get("indexes", []):
+            table.create_index(columns, unique=unique, if_not_exists=True)
+    for name, spec in FTS.items():
+        if not db[name].detect_fts():
+            db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=False,
+                                tokenize=spec["tokenize"])
+            if spec.get("detail"):
+                _set_fts_detail(db, f"{name}_fts", spec["detail"])
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip(), replace=True)
+
+
+@steps()
+def m002_drop_index_covered_by_the_sketch_lookup_index(db: Database) -> None:
+    db.execute("drop index if exists [idx_article_sketches_hash_day]")
+
+
+@steps()
+def m003_fts_triggers_for_deletes_and_text_edits_only(db: Database) -> None:
+    """Older archives had an AFTER INSERT trigger and update triggers on every column; the
+    writer now indexes new rows itself (see ``archive.schema.fts_triggers``)."""
+    for table in FTS:
+        wanted = fts_triggers(table)
+        for name in (f"{table}_ai", f"{table}_ad", f"{table}_au"):
+            db.execute(f"drop trigger if exists [{name}]")
+        for sql in wanted.values():
+            db.execute(sql)
+
+
+@steps()
+def m004_regions_gazetteer(db: Database) -> None:
+    if not db["regions"].count:
+        db["regions"].insert_all(r.__dict__ for r in gazetteer().values())
+
+
+@steps()
+def m005_sketches_in_the_current_hashing_scheme(db: Database) -> None:
+    """Sketches stored under another hashing scheme would never match new ones."""
+    stored = db.execute("select value from archive_meta where key = 'sketch_scheme'").fetchone()
+    if not (stored and stored[0] == SCHEME) and db.execute("select 1 from article_sketches limit 1").fetchone():
+        resketch(db)
+    db.execute("insert into archive_meta (key, value) values ('sketch_scheme', ?) "
+               "on conflict(key) do update set value = excluded.value", [SCHEME])
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the pending steps; returns their names."""
+    pending = [m.name for m in steps.pending(db)]
+    if pending:
+        steps.apply(db)
+    return pending
+
+
+def _set_fts_detail(db: Database, fts_table: str, detail: str) -> None:
+    """sqlite-utils has no ``detail`` option: recreate the (still empty) FTS table with it."""
+    sql = db.execute("select sql from sqlite_master where name = ?", [fts_table]).fetchone()[0]
+    db.execute(f"drop table [{fts_table}]")
+    db.execute(sql.rstrip(")") + f", detail={detail})")

@@ -1,0 +1,300 @@
+"""One crawl run as a Scrapy extension: lock, preflight, what the archive knows, ledger, health.
+
+``scrapy crawl NAME`` and ``pilkada-archive crawl NAME`` run exactly this: the extension takes
+the lock beside the archive when the crawler is built, hands the spider the archive's state when
+it opens, and when it closes records failed pages and takedowns, writes the source's row in
+``crawl_runs`` with its health, and leaves the run's exit code in the stats
+(``archive/exit_code``), which both commands return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+
+from archive.connect import open_archive
+from archive.store import mark_removed, record_failures
+from crawler.spider import is_loopback, page_failed
+from indonesian.dates import utc_stamp
+
+EXIT_OK = 0
+EXIT_CRASH = 1
+EXIT_USAGE = 2
+EXIT_PAGES_FAILED = 3
+EXIT_SOURCE_BROKEN = 4
+EXIT_LOCKED = 75
+SEVERITY = {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_SOURCE_BROKEN: 2, EXIT_CRASH: 3}
+
+
+def worst(codes) -> int:
+    return max(codes, key=lambda c: SEVERITY.get(c, 3), default=EXIT_OK)
+
+
+class Locked(Exception):
+    pass
+
+
+class RunLock:
+    """An exclusive, non-blocking lock beside the archive. The kernel releases it when the
+    process dies (even by SIGKILL), so a stale lock file never blocks the next run. Several
+    crawlers of one process share it (the CLI runs every source in one process)."""
+
+    held: dict[str, tuple] = {}  # lock path -> (file handle, users)
+
+    def __init__(self, db_path: str):
+        self.path = str(Path(db_path).with_name(Path(db_path).name + ".lock"))
+
+    def acquire(self) -> None:
+        if self.path in self.held:
+            handle, users = self.held[self.path]
+            self.held[self.path] = (handle, users + 1)
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open for as long as the run lasts
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another run"
+            handle.close()
+            raise Locked(f"another crawl holds {self.path} ({holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {utc_stamp()}")
+        handle.flush()
+        self.held[self.path] = (handle, 1)
+
+    def release(self) -> None:
+        if self.path not in self.held:
+            return
+        handle, users = self.held.pop(self.path)
+        if users > 1:
+            self.held[self.path] = (handle, users - 1)
+            return
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+_PROCESS_RUN_ID: list[str] = []
+
+
+def process_run_id() -> str:
+    """One run id for every source crawled by this process (the CLI runs them together)."""
+    if not _PROCESS_RUN_ID:
+        _PROCESS_RUN_ID.append(datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6])
+    return _PROCESS_RUN_ID[0]
+
+
+def preflight(hosts: list[str], timeout: float = 5.0) -> str | None:
+    """Why a real source cannot be reached from here, or None. Fails in seconds, not minutes."""
+    reason = "site unreachable: no hosts"
+    for host in hosts:
+        try:
+            with socket.create_connection((host, 443), timeout=timeout):
+                return None
+        except socket.gaierror:
+            reason = f"site unreachable: cannot resolve {host} (no DNS / no internet?)"
+        except OSError as error:
+            reason = f"site unreachable: {host}:443 {error.strerror or error}"
+    return reason
+
+
+def known_state(db, source: str, recheck_days: int, since: str | None) -> dict:
+    """What the archive already has of one source: canonical URL (and alias) -> flags,
+    failed pages due for a retry, and whether the source's last run finished."""
+    cutoff = (datetime.now(UTC) - timedelta(days=recheck_days)).date().isoformat()
+    if since:
+        cutoff = min(cutoff, since)
+    known: dict[str, dict] = {}
+    for row in db.query("select url, published_date, date_confidence from articles "
+                        "where removed_at is null and source = ?", [source]):
+        recheck = row["published_date"] is None or row["published_date"] >= cutoff
+        known[row["url"]] = {"recheck": recheck, "weak_date": row["date_confidence"] != "high"}
+    for row in db.query("select l.url from article_aliases l join articles a on a.id = l.article_id "
+                        "where a.source = ?", [source]):
+        known[row["url"]] = {"recheck": False}
+    last = list(db.query("select finish_reason from crawl_runs where source = ? and finished_at is not null "
+                         "and finish_reason != 'preflight failed' order by id desc limit 1", [source]))
+    unfinished = list(db.query("select 1 from crawl_runs where source = ? and finished_at is null "
+                               "and id > coalesce((select max(id) from crawl_runs where source = ? "
+                               "and finished_at is not null), 0)", [source, source]))
+    retry = [r["url"] for r in db.query(
+        "select url from failed_pages where resolved_at is null and given_up = 0 and next_retry_at <= ? "
+        "and source = ? and kind != 'listing'", [utc_stamp(), source])]
+    return {"known": known, "retry": retry,
+            "complete": bool(last) and last[0]["finish_reason"] == "finished" and not unfinished}
+
+
+class ArchiveRun:
+    """The run of one source: see the module docstring."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.db_path = self.settings.get("ARCHIVE_DB")
+        self.run_id = self.settings.get("ARCHIVE_RUN_ID") or process_run_id()
+        self.lock = RunLock(self.db_path)
+        self.failures: list[dict] = []
+        self.row_id = None
+        self.unreachable = None
+        self.started = utc_stamp()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        run = cls(crawler)
+        run.lock.acquire()  # raises Locked: nothing of this crawl runs
+        open_archive(run.db_path, migrate=True).close()  # shape and migrations, before any pipeline
+        crawler.archive_run = run
+        crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(run.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(run.page_failed, signal=page_failed)
+        return run
+
+    async def spider_opened(self, spider):
+        origin = spider.mirror.origin
+        if not origin and self.settings.getbool("ARCHIVE_PREFLIGHT", True):
+            self.unreachable = await asyncio.to_thread(preflight, spider.real_hosts())
+        db = open_archive(self.db_path)
+        try:
+            if not self.settings.getbool("ARCHIVE_FULL"):
+                state = known_state(db, spider.name, self.settings.getint("ARCHIVE_RECHECK_DAYS", 7),
+                                    self.settings.get("ARCHIVE_SINCE"))
+                spider.known, spider.retry_urls = state["known"], state["retry"]
+                spider.previous_complete = state["complete"]
+            # A row from the start: a run killed before its end leaves it unfinished, and the
+            # next run then walks every listing page instead of stopping at known articles.
+            self.row_id = db["crawl_runs"].insert({"run_id": self.run_id, "source": spider.name,
+                                                   "started_at": self.started,
+                                                   "origin": origin or "real site"}).last_pk
+        finally:
+            db.close()
+        if self.unreachable:
+            raise CloseSpider("preflight failed")
+
+    def page_failed(self, url, reason, kind, status):
+        self.failures.append({"url": url, "reason": reason, "kind": kind, "status": status})
+
+    def item_dropped(self, item, response, exception, spider):
+        url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
+        self.crawler.stats.inc_value("archive/failed/parse")
+        self.failures.append({"url": url, "reason": str(exception).split(": ", 1)[-1], "kind": "parse",
+                              "status": None})
+
+    def spider_closed(self, spider, reason):
+        try:
+            self._close(spider)
+        finally:
+            self.lock.release()
+
+    def _close(self, spider):
+        stats = self.crawler.stats
+        db = open_archive(self.db_path)
+        try:
+            removed = sum(mark_removed(db, url) for url in spider.vanished)
+            failures = []
+            for failure in self.failures:
+                if failure.get("status") in (404, 410) and mark_removed(db, failure["url"]):
+                    removed += 1
+                else:
+                    failures.append(failure)
+            record_failures(db, spider.name, failures, self.run_id,
+                            max_attempts=self.settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
+            stats.set_value("archive/articles/removed", removed)
+            stats.set_value("archive/articles/failed", len(failures))
+            row = ledger_row(self.run_id, spider.name, stats.get_stats(), self.started, spider.mirror.origin)
+            if self.unreachable:
+                row.update(health="broken", health_reason=self.unreachable, finish_reason="preflight failed")
+            else:
+                row["health"], row["health_reason"] = judge_health(db, row, stats.get_stats(), self.settings)
+            row["exit_code"] = (EXIT_SOURCE_BROKEN if row["health"] == "broken"
+                                else EXIT_PAGES_FAILED if row["articles_failed"] else EXIT_OK)
+            stats.set_value("archive/exit_code", row["exit_code"])
+            db["crawl_runs"].update(self.row_id, row)
+        finally:
+            db.close()
+
+
+def ledger_row(run_id: str, source: str, stats: dict, started: str, origin) -> dict:
+    by_class = {f"responses_{c}xx": 0 for c in "2345"}
+    for key, value in stats.items():
+        if key.startswith("downloader/response_status_count/"):
+            status = key.rsplit("/", 1)[1]
+            name = f"responses_{status[0]}xx"
+            if name in by_class:
+                by_class[name] += value
+    coverage = {}
+    for field_name in ("title", "body", "published_date", "author"):
+        present = stats.get(f"archive/field/{field_name}/present", 0)
+        missing = stats.get(f"archive/field/{field_name}/missing", 0)
+        coverage[field_name] = round(present / (present + missing), 3) if present + missing else None
+    start, end = stats.get("start_time"), datetime.now(UTC)
+    return {
+        "run_id": run_id, "source": source,
+        "started_at": utc_stamp(start) if start else started, "finished_at": utc_stamp(end),
+        "duration_s": round((end - start).total_seconds(), 2) if start else 0.0,
+        "finish_reason": stats.get("finish_reason"), "origin": origin or "real site",
+        "requests": stats.get("downloader/request_count", 0), **by_class,
+        "errors": stats.get("log_count/ERROR", 0) + stats.get("downloader/exception_count", 0),
+        **{f"articles_{k}": stats.get(f"archive/articles/{k}", 0)
+           for k in ("new", "updated", "unchanged", "aliased", "failed", "removed", "held_back")},
+        "coverage": json.dumps(coverage),
+    }
+
+
+def judge_health(db, row: dict, stats: dict, settings) -> tuple[str, str]:
+    """``ok`` or ``broken`` with a reason a human can act on. Thresholds are settings."""
+    listing_entries = stats.get("archive/listing/entries", 0)
+    items = stats.get("item_scraped_count", 0)
+    robots_ok = sum(v for k, v in stats.items() if k.startswith("robotstxt/response_status_count/2"))
+    ok_responses = row["responses_2xx"] - robots_ok
+    if row["requests"] and not ok_responses:
+        blocked = stats.get("downloader/response_status_count/403", 0) + stats.get(
+            "downloader/response_status_count/429", 0)
+        if blocked:
+            return "broken", "blocked (403/429)"
+        errors = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                  if k.startswith("downloader/response_status_count/") and not k.endswith("/200")}
+        detail = ", ".join(f"{n}× HTTP {code}" for code, n in sorted(errors.items())) or "no response"
+        return "broken", f"site unreachable: no successful response ({detail})"
+    if not listing_entries and not items:
+        return "broken", "layout changed? no listing entries and no articles found"
+    generic = stats.get("archive/parser/generic", 0)
+    if items >= 5 and generic / items > settings.getfloat("HEALTH_GENERIC_SHARE", 0.5):
+        return "broken", f"layout changed? {generic} of {items} articles needed the generic extractor"
+    previous = list(db.query(
+        "select coverage from crawl_runs where source = ? and health = 'ok' and coverage is not null "
+        "order by id desc limit ?", [row["source"], settings.getint("HEALTH_HISTORY_RUNS", 5)]))
+    coverage = json.loads(row["coverage"])
+    drop = settings.getfloat("HEALTH_COVERAGE_DROP", 0.5)
+    for field_name, share in coverage.items():
+        history = [json.loads(p["coverage"]).get(field_name) for p in previous]
+        history = [h for h in history if h is not None]
+        if share is not None and history and items >= 5:
+            average = sum(history) / len(history)
+            if average > 0.5 and share < average * drop:
+                return "broken", f"layout changed? {field_name} found on {share:.0%} (recent average {average:.0%})"
+    parse_failures = stats.get("archive/failed/parse", 0)
+    parsed = items + parse_failures
+    if parsed >= 5 and parse_failures / parsed > settings.getfloat("HEALTH_PARSE_FAILURE_SHARE", 0.2):
+        return "broken", f"layout changed? {parse_failures} of {parsed} pages did not parse"
+    return "ok", ""
+
+
+__all__ = ["ArchiveRun", "Locked", "RunLock", "is_loopback", "worst"]
