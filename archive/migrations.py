@@ -76,6 +76,16 @@ def m005_sketches_in_the_current_hashing_scheme(db: Database) -> None:
                "on conflict(key) do update set value = excluded.value", [SCHEME])
 
 
+@steps()
+def m006_ledger_records_what_each_discovery_strategy_found(db: Database) -> None:
+    if "discovery" not in db["crawl_runs"].columns_dict:
+        db["crawl_runs"].add_column("discovery", str)
+
+
+# Step numbers reserved while work on them is under way: m007-m009 (reliability),
+# m010-m011 (tagging), m012-m019 (research web), m020-m024 (layouts and discovery).
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the pending steps; returns their names."""
     pending = [m.name for m in steps.pending(db)]

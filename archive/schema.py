@@ -91,6 +91,7 @@ TABLES: dict[str, dict] = {
             "articles_unchanged": int, "articles_aliased": int, "articles_failed": int,
             "articles_removed": int, "articles_held_back": int,
             "coverage": JSON, "health": str, "health_reason": str, "exit_code": int,
+            "discovery": JSON,  # {"sitemap": 40, "listing": 12, ...}: articles each strategy found
         },
         "indexes": [(["source", "started_at"], False), (["run_id"], False)],
     },

@@ -255,6 +255,9 @@ def ledger_row(run_id: str, source: str, stats: dict, started: str, origin) -> d
         **{f"articles_{k}": stats.get(f"archive/articles/{k}", 0)
            for k in ("new", "updated", "unchanged", "aliased", "failed", "removed", "held_back")},
         "coverage": json.dumps(coverage),
+        # Articles found per discovery strategy (stats "archive/discovery/<strategy>").
+        "discovery": json.dumps({k.rsplit("/", 1)[1]: v for k, v in sorted(stats.items())
+                                 if k.startswith("archive/discovery/")}),
     }
 
 

@@ -19,6 +19,9 @@ from sqlite_utils import Database
 
 from replica.server import serve
 
+# Browser fixtures (server, page) and helpers (serving, chromium) for every browser test module.
+pytest_plugins = ["tests.browser"]
+
 
 @dataclass
 class Replica:
