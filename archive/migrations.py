@@ -91,7 +91,13 @@ def m007_frontier_of_discovered_article_urls(db: Database) -> None:
         db["frontier"].create_index(columns, unique=unique, if_not_exists=True)
 
 
-# Step numbers reserved while work on them is under way: m008-m009 (reliability),
+@steps()
+def m008_failed_pages_keep_the_date_their_listing_gave(db: Database) -> None:
+    if "listing_date" not in db["failed_pages"].columns_dict:
+        db["failed_pages"].add_column("listing_date", str)
+
+
+# Step numbers reserved while work on them is under way: m009 (reliability),
 # m010-m011 (tagging), m012-m019 (research web), m020-m024 (layouts and discovery).
 
 

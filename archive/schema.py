@@ -108,7 +108,8 @@ TABLES: dict[str, dict] = {
         "pk": "url",
         "columns": {"url": str, "source": str, "kind": str, "reason": str, "status": int,
                     "attempts": int, "first_failed_at": str, "last_failed_at": str,
-                    "next_retry_at": str, "given_up": int, "resolved_at": str, "run_id": str},
+                    "next_retry_at": str, "given_up": int, "resolved_at": str, "run_id": str,
+                    "listing_date": str},  # the date a listing gave the page, for its retry
         "indexes": [(["source", "resolved_at"], False)],
     },
 }

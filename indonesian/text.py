@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
+LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
@@ -41,8 +42,15 @@ def _patterns() -> dict[str, re.Pattern | list[re.Pattern]]:
     }
 
 
+def valid_unicode(text: str) -> str:
+    """Without lone surrogates: a JSON string may carry one (``"\\ud800"``), but it is not text,
+    and the HTML parser, SQLite and XML all refuse it."""
+    return LONE_SURROGATES.sub("", text)
+
+
 def clean_whitespace(text: str) -> str:
     """NFC, one space between words, no space at line ends, at most one blank line."""
+    text = valid_unicode(text)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -103,7 +103,7 @@ def test_a_changed_layout_marks_the_source_broken_and_keeps_the_stored_text(fres
     result = run_crawl(db_path, fresh_replica, "--full")
     assert result.returncode == 4
     runs = last_run(db_path)
-    assert runs["mmc_kobar"]["health"] == "broken" and "generic extractor" in runs["mmc_kobar"]["health_reason"]
+    assert runs["mmc_kobar"]["health"] == "broken" and "layout changed? selectors found on" in runs["mmc_kobar"]["health_reason"]
     assert runs["kemendagri"]["health"] == "broken" and "did not parse" in runs["kemendagri"]["health_reason"]
     assert dict(Database(db_path).execute("select url, body from articles").fetchall()) == bodies
     failed = Database(db_path)["failed_pages"].count
