@@ -82,8 +82,17 @@ def m006_ledger_records_what_each_discovery_strategy_found(db: Database) -> None
         db["crawl_runs"].add_column("discovery", str)
 
 
+@steps()
+def m010_focus_stage_of_each_article(db: Database) -> None:
+    """The one stage an article is about (indonesian.tagging), beside the stages it mentions.
+    Articles stored before this step keep it empty until they are re-tagged."""
+    if "focus_stage" not in db["articles"].columns_dict:
+        db["articles"].add_column("focus_stage", str)
+    db["articles"].create_index(["focus_stage"], if_not_exists=True)
+
+
 # Step numbers reserved while work on them is under way: m007-m009 (reliability),
-# m010-m011 (tagging), m012-m019 (research web), m020-m024 (layouts and discovery).
+# m011 (tagging), m012-m019 (research web), m020-m024 (layouts and discovery).
 
 
 def migrate(db: Database) -> list[str]:
