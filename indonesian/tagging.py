@@ -104,19 +104,22 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
                 score += weight * (0.2 if strong else 0.05)
     related = score >= lex["threshold"]
 
-    def labels(family: str, texts: list[str]) -> set[str]:
-        return {label for text in texts for label, _ in lex[family].find(text)}
+    def labels(family: str, texts: list[str], words: list[list[re.Match]]) -> set[str]:
+        return {label for text, tokens in zip(texts, words, strict=True)
+                for label, _ in lex[family].find(text, tokens)}
 
     # Institutions from the text as written: a flood story that names the KPU office names the KPU.
-    institutions = labels("institutions", [(title or "").lower(), (body or "").lower()])
+    as_written = [(title or "").lower(), (body or "").lower()]
+    institutions = labels("institutions", as_written, [list(WORD.finditer(t)) for t in as_written])
     institutions &= offered["institutions"]
     if not related:
         return Tags(related, round(score, 2), sorted(terms), [], [], sorted(institutions))
     # Organisers' names are not elections nor stages: "Komisi Pemilihan Umum" names no pemilu.
     texts = [_blank_out(text, lex["not_a_type_or_stage"]) for text in texts]
-    types = labels("types", texts)
+    words = [list(WORD.finditer(text)) for text in texts]
+    types = labels("types", texts, words)
     types |= {lex["type_parents"][t] for t in types if t in lex["type_parents"]}
-    stages = labels("stages", texts)
+    stages = labels("stages", texts, words)
     focus = focus_stage(texts[0], lead(texts[1]), lex)
     return Tags(related, round(score, 2), sorted(terms),
                 sorted(types & offered["types"]), sorted(stages & offered["stages"]),
