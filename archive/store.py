@@ -30,7 +30,7 @@ ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
     "captions", "related", "tags", "image_urls", "election_related", "election_score",
-    "election_terms", "election_types", "election_stages", "institutions", "regions",
+    "election_terms", "election_types", "election_stages", "institutions", "focus_stage", "regions",
     "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]

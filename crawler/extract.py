@@ -11,7 +11,7 @@ import json
 from lxml import etree
 from parsel import Selector
 
-from indonesian.text import clean_whitespace, valid_unicode
+from indonesian.text import clean_text, clean_whitespace
 
 LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
 
@@ -66,7 +66,7 @@ def generic_paragraphs(response) -> list[str]:
 
 def html_to_paragraphs(html: str) -> tuple[list[str], list[str]]:
     """Paragraphs and figure captions of an HTML fragment (e.g. Kemendagri's ``blog_desc``)."""
-    root = Selector(text=f"<div id='__root'>{valid_unicode(html)}</div>")
+    root = Selector(text=f"<div id='__root'>{clean_text(html)}</div>")
     captions = [clean_whitespace(" ".join(c.css("::text").getall()))
                 for c in root.css("figcaption, .caption, .wp-caption-text")]
     for node in root.css("figcaption, .caption, .wp-caption-text, script, style"):
