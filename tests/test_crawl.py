@@ -83,3 +83,21 @@ def test_bad_usage_is_exit_code_2(tmp_path):
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "x.db"), "--origin", "nosuch=http://x"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--origin" in result.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--since", "notadate"], "YYYY-MM-DD"),
+    (["--recheck-days", "99999999"], "range"),
+    (["-s", "CONCURRENT_REQUESTS=abc"], "CONCURRENT_REQUESTS"),
+    (["--replica", "http://127.0.0.1:1"], "no replica manifest"),
+    (["--replica", "notaurl"], "base URL"),
+    (["--db", "NOT_SQLITE"], "not a database"),
+])
+def test_bad_input_is_exit_2_with_one_clear_line(tmp_path, args, words):
+    junk = tmp_path / "junk.db"
+    junk.write_text("this is not an archive\n")
+    args = [str(junk) if a == "NOT_SQLITE" else a for a in args]
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "x.db"), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
