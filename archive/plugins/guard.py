@@ -202,10 +202,12 @@ def asgi_wrapper(datasette):
                                                     f"the archive reads at most {MAX_PARAMETER_CHARS:,}")
             token = None
             if is_public():
-                if PUBLIC_BLOCKED.match(request.path):
+                base_url = datasette.setting("base_url")
+                path = "/" + request.path.removeprefix(base_url) if request.path.startswith(base_url) else request.path
+                if PUBLIC_BLOCKED.match(path):
                     return await _refuse(send, 404, "not published on the public archive")
                 sql = request.args.get("sql")
-                if request.path.startswith("/-/dashboards") or (sql and sql.strip() in dashboard_sql(datasette)):
+                if path.startswith("/-/dashboards") or (sql and sql.strip() in dashboard_sql(datasette)):
                     token = _known_sql.set(True)
             try:
                 return await app(scope, receive, send)
