@@ -82,7 +82,16 @@ def m006_ledger_records_what_each_discovery_strategy_found(db: Database) -> None
         db["crawl_runs"].add_column("discovery", str)
 
 
-# Step numbers reserved while work on them is under way: m007-m009 (reliability),
+@steps()
+def m007_frontier_of_discovered_article_urls(db: Database) -> None:
+    spec = TABLES["frontier"]
+    if not db["frontier"].exists():
+        db["frontier"].create(spec["columns"], pk=spec["pk"])
+    for columns, unique in spec["indexes"]:
+        db["frontier"].create_index(columns, unique=unique, if_not_exists=True)
+
+
+# Step numbers reserved while work on them is under way: m008-m009 (reliability),
 # m010-m011 (tagging), m012-m019 (research web), m020-m024 (layouts and discovery).
 
 

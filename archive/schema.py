@@ -81,6 +81,15 @@ TABLES: dict[str, dict] = {
         "foreign_keys": [("article_id", "articles", "id"), ("code", "regions", "code")],
         "indexes": [(["code"], False)],
     },
+    # Article URLs found on a stored page (in-article links), kept until the page behind each is
+    # stored or has failed (then failed_pages retries it): a crawl killed in between does not
+    # lose articles that only a link leads to.
+    "frontier": {
+        "pk": "url",
+        "columns": {"url": str, "source": str, "found_on": str, "found_at": str, "done_at": str,
+                    "outcome": str},
+        "indexes": [(["source", "done_at"], False)],
+    },
     "crawl_runs": {
         "pk": "id",
         "columns": {

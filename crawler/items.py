@@ -28,6 +28,7 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image_urls: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    discovered: list[str] = field(default_factory=list)  # article URLs first found on this page
     fetched_at: str | None = None
     parser: str | None = None
     http_status: int | None = None

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import socket
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,9 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from archive.connect import open_archive
-from archive.store import mark_removed, record_failures
+from archive.migrations import migrate as apply_migrations
+from archive.store import frontier_pending, mark_removed, record_failures, resolve_failures
+from crawler.pipelines import NotStored
 from crawler.spider import is_loopback, page_failed
 from indonesian.dates import utc_stamp
 
@@ -31,16 +34,60 @@ EXIT_CRASH = 1
 EXIT_USAGE = 2
 EXIT_PAGES_FAILED = 3
 EXIT_SOURCE_BROKEN = 4
+EXIT_INTERRUPTED = 5  # SIGINT/SIGTERM: the next run completes the work
+EXIT_STORAGE = 6  # the archive could not be written or read (disk full, damaged, I/O error)
 EXIT_LOCKED = 75
-SEVERITY = {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_SOURCE_BROKEN: 2, EXIT_CRASH: 3}
+SEVERITY = {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_INTERRUPTED: 2, EXIT_SOURCE_BROKEN: 3,
+            EXIT_STORAGE: 4, EXIT_CRASH: 5}
 
 
 def worst(codes) -> int:
-    return max(codes, key=lambda c: SEVERITY.get(c, 3), default=EXIT_OK)
+    return max(codes, key=lambda c: SEVERITY.get(c, SEVERITY[EXIT_CRASH]), default=EXIT_OK)
 
 
 class Locked(Exception):
     pass
+
+
+class ArchiveUnusable(Exception):
+    """The archive file cannot be used: not SQLite, read-only, or damaged. ``exit_code`` says
+    which: a file that is not an archive is a usage error, a damaged archive a storage error."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+_PREPARED: set[str] = set()
+
+
+def prepare_archive(db_path: str) -> None:
+    """Refuse a damaged archive (``PRAGMA quick_check``) and apply pending migrations, once per
+    process and archive. Raises :class:`ArchiveUnusable` with a message an operator can act on."""
+    key = str(Path(db_path).resolve())
+    if key in _PREPARED:
+        return
+    try:
+        db = open_archive(db_path)
+        try:
+            check = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            if check != ["ok"]:
+                raise ArchiveUnusable(f"the archive {db_path} is damaged (PRAGMA quick_check: "
+                                      f"{'; '.join(check[:3])}): restore a backup, or rebuild it with "
+                                      f"`sqlite3 {db_path} .recover`", EXIT_STORAGE)
+            if db.journal_mode != "wal":
+                db.enable_wal()
+            apply_migrations(db)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        text = str(error)
+        if "not a database" in text or "readonly" in text or "unable to open" in text:
+            raise ArchiveUnusable(f"cannot use {db_path} as the archive: {text}", EXIT_USAGE) from None
+        raise ArchiveUnusable(f"the archive {db_path} cannot be read or written: {text}", EXIT_STORAGE) from None
+    except OSError as error:
+        raise ArchiveUnusable(f"the archive {db_path} cannot be read or written: {error}", EXIT_STORAGE) from None
+    _PREPARED.add(key)
 
 
 class RunLock:
@@ -51,7 +98,9 @@ class RunLock:
     held: dict[str, tuple] = {}  # lock path -> (file handle, users)
 
     def __init__(self, db_path: str):
-        self.path = str(Path(db_path).with_name(Path(db_path).name + ".lock"))
+        # The real file's lock: a symlink to the archive must not get a lock of its own.
+        real = Path(db_path).resolve()
+        self.path = str(real.with_name(real.name + ".lock"))
 
     def acquire(self) -> None:
         if self.path in self.held:
@@ -134,11 +183,16 @@ def known_state(db, source: str, recheck_days: int, since: str | None) -> dict:
     unfinished = list(db.query("select 1 from crawl_runs where source = ? and finished_at is null "
                                "and id > coalesce((select max(id) from crawl_runs where source = ? "
                                "and finished_at is not null), 0)", [source, source]))
+    # A listing or API page that failed, or an article a link led to that is not stored yet:
+    # the source's last pass was not complete, whatever its finish reason.
+    gaps = db.execute("select exists (select 1 from failed_pages where source = ? and kind = 'listing' "
+                      "and resolved_at is null and given_up = 0) or exists (select 1 from frontier "
+                      "where source = ? and done_at is null)", [source, source]).fetchone()[0]
     retry = [r["url"] for r in db.query(
         "select url from failed_pages where resolved_at is null and given_up = 0 and next_retry_at <= ? "
         "and source = ? and kind != 'listing'", [utc_stamp(), source])]
     return {"known": known, "retry": retry,
-            "complete": bool(last) and last[0]["finish_reason"] == "finished" and not unfinished}
+            "complete": bool(last) and last[0]["finish_reason"] == "finished" and not unfinished and not gaps}
 
 
 class ArchiveRun:
@@ -151,6 +205,7 @@ class ArchiveRun:
         self.run_id = self.settings.get("ARCHIVE_RUN_ID") or process_run_id()
         self.lock = RunLock(self.db_path)
         self.failures: list[dict] = []
+        self.listings_read: set[str] = set()
         self.row_id = None
         self.unreachable = None
         self.started = utc_stamp()
@@ -159,12 +214,17 @@ class ArchiveRun:
     def from_crawler(cls, crawler):
         run = cls(crawler)
         run.lock.acquire()  # raises Locked: nothing of this crawl runs
-        open_archive(run.db_path, migrate=True).close()  # shape and migrations, before any pipeline
+        try:
+            prepare_archive(run.db_path)  # before any pipeline opens it
+        except ArchiveUnusable:
+            run.lock.release()
+            raise
         crawler.archive_run = run
         crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(run.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(run.page_failed, signal=page_failed)
+        crawler.signals.connect(run.response_received, signal=signals.response_received)
         return run
 
     async def spider_opened(self, spider):
@@ -178,6 +238,7 @@ class ArchiveRun:
                                     self.settings.get("ARCHIVE_SINCE"))
                 spider.known, spider.retry_urls = state["known"], state["retry"]
                 spider.previous_complete = state["complete"]
+            spider.frontier_urls = frontier_pending(db, spider.name)
             # A row from the start: a run killed before its end leaves it unfinished, and the
             # next run then walks every listing page instead of stopping at known articles.
             self.row_id = db["crawl_runs"].insert({"run_id": self.run_id, "source": spider.name,
@@ -188,10 +249,16 @@ class ArchiveRun:
         if self.unreachable:
             raise CloseSpider("preflight failed")
 
+    def response_received(self, response, request, spider):
+        if request.meta.get("kind") == "listing" and response.status == 200:
+            self.listings_read.add(request.meta.get("canonical") or response.url)
+
     def page_failed(self, url, reason, kind, status):
         self.failures.append({"url": url, "reason": reason, "kind": kind, "status": status})
 
     def item_dropped(self, item, response, exception, spider):
+        if isinstance(exception, NotStored):
+            return  # not a page's fault: the next run fetches it again
         url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
         self.crawler.stats.inc_value("archive/failed/parse")
         self.failures.append({"url": url, "reason": str(exception).split(": ", 1)[-1], "kind": "parse",
@@ -199,11 +266,16 @@ class ArchiveRun:
 
     def spider_closed(self, spider, reason):
         try:
-            self._close(spider)
+            self._close(spider, reason)
+        except (sqlite3.Error, OSError) as error:
+            # The ledger itself cannot be written (disk full?): the exit code still says so.
+            self.crawler.stats.set_value("archive/storage_error", f"{type(error).__name__}: {error}")
+            self.crawler.stats.set_value("archive/exit_code", EXIT_STORAGE)
+            spider.logger.error("could not record the run in the archive: %s", error)
         finally:
             self.lock.release()
 
-    def _close(self, spider):
+    def _close(self, spider, reason):
         stats = self.crawler.stats
         db = open_archive(self.db_path)
         try:
@@ -216,15 +288,29 @@ class ArchiveRun:
                     failures.append(failure)
             record_failures(db, spider.name, failures, self.run_id,
                             max_attempts=self.settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
+            resolve_failures(db, self.listings_read - {f["url"] for f in failures})
+            pending = len(frontier_pending(db, spider.name))
+            stats.set_value("archive/frontier/pending", pending)
             stats.set_value("archive/articles/removed", removed)
             stats.set_value("archive/articles/failed", len(failures))
             row = ledger_row(self.run_id, spider.name, stats.get_stats(), self.started, spider.mirror.origin)
-            if self.unreachable:
+            storage_error = stats.get_value("archive/storage_error")
+            if storage_error:
+                row.update(health="failed", health_reason=f"storage error: {storage_error}")
+            elif self.unreachable:
                 row.update(health="broken", health_reason=self.unreachable, finish_reason="preflight failed")
+            elif reason == "shutdown":
+                row.update(health="interrupted", health_reason="stopped by a signal before the end; "
+                           "the next run completes the work")
             else:
                 row["health"], row["health_reason"] = judge_health(db, row, stats.get_stats(), self.settings)
-            row["exit_code"] = (EXIT_SOURCE_BROKEN if row["health"] == "broken"
-                                else EXIT_PAGES_FAILED if row["articles_failed"] else EXIT_OK)
+                if row["health"] == "ok" and pending:
+                    # Everything this run discovered must be stored or accounted for.
+                    row["health_reason"] = f"{pending} discovered article pages not stored yet (frontier)"
+            row["exit_code"] = (EXIT_STORAGE if storage_error
+                                else EXIT_SOURCE_BROKEN if row["health"] == "broken"
+                                else EXIT_INTERRUPTED if row["health"] == "interrupted"
+                                else EXIT_PAGES_FAILED if row["articles_failed"] or pending else EXIT_OK)
             stats.set_value("archive/exit_code", row["exit_code"])
             db["crawl_runs"].update(self.row_id, row)
         finally:

@@ -49,7 +49,9 @@ ITEM_PIPELINES = {
 # The mirror mapping sits nearest the engine, so it also maps the re-checks and retries that
 # ArchiveStartMiddleware (nearest the spider) adds to the spider's start.
 SPIDER_MIDDLEWARES = {"crawler.middlewares.MirrorOriginMiddleware": 10,
-                      "crawler.middlewares.ArchiveStartMiddleware": 900}
+                      "crawler.middlewares.DiscoveredLinksMiddleware": 800,
+                      "crawler.middlewares.ArchiveStartMiddleware": 900,
+                      "crawler.middlewares.CallbackErrorMiddleware": 950}
 EXTENSIONS = {
     "crawler.runs.ArchiveRun": 100,
     "crawler.warc.WarcExtension": 500,

@@ -13,6 +13,7 @@ run lives in Scrapy components configured in ``crawler.settings``:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -29,6 +30,7 @@ from indonesian.urls import canonical_url, host_of
 page_failed = object()
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+UNSAFE_URL = re.compile(r"[\s<>\"'`\\\x00-\x1f\x7f]")  # never part of a URL an article is filed under
 
 # Politeness is for real sites; a mirror on this machine (the replica) is fetched at full speed.
 LOOPBACK_SETTINGS = {
@@ -58,6 +60,7 @@ class ArchiveSpider(scrapy.Spider):
         # Filled by crawler.runs.ArchiveRun when the spider opens.
         self.known: dict[str, dict] = {}
         self.retry_urls: list[str] = []
+        self.frontier_urls: list[str] = []
         self.previous_complete = False
         self.vanished: list[str] = []  # known articles the source's complete listing no longer has
 
@@ -110,8 +113,22 @@ class ArchiveSpider(scrapy.Spider):
             return self.mirror.canonical(href)
         return canonical_url(urljoin(self.canonical(response), href))
 
+    def is_article_url(self, url: str) -> bool:
+        """A canonical URL this source could serve an article at: https, one of the source's
+        hosts, a clean path (no traversal, no markup), and the source's ``ARTICLE_PATH`` when it
+        declares one. Aliases and links that fail this are not stored as URLs."""
+        parts = urlsplit(url)
+        path = parts.path
+        if parts.scheme != "https" or (parts.hostname or "") not in self.real_hosts():
+            return False
+        if UNSAFE_URL.search(url) or any(segment in ("..", ".") for segment in path.split("/")):
+            return False
+        pattern = getattr(self, "ARTICLE_PATH", None)
+        return bool(pattern.match(path)) if pattern is not None else True
+
     def new_article(self, response, **fields) -> Article:
         warc = response.meta.get("warc") or {}
+        fields["aliases"] = [a for a in fields.get("aliases") or [] if self.is_article_url(a)]
         return Article(url=canonical_url(self.canonical(response)), source=self.name,
                        fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_stamp(),
                        http_status=response.status, warc_file=warc.get("file"),
