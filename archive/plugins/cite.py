@@ -20,8 +20,8 @@ PUBLICATIONS = {
     "kemendagri": {"publication": "Kemendagri",
                    "publisher": "Kementerian Dalam Negeri Republik Indonesia"},
 }
-# Account names a CMS shows as the author: they name nobody.
-NOT_AUTHORS = {"topuser", "admin", "administrator", "superadmin", "webmaster", "operator"}
+# Account names a CMS shows as the author (``Topuser``, ``adminkominfo``): they name nobody.
+NOT_AUTHORS = re.compile(r"^(top ?user|super ?admin|admin.*|webmaster|operator)$", re.I)
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -59,7 +59,7 @@ def wib_time(published_at) -> str | None:
 
 def author_of(article: dict) -> str | None:
     author = (article.get("author") or "").strip()
-    return author if author and author.lower() not in NOT_AUTHORS else None
+    return author if author and not NOT_AUTHORS.match(author) else None
 
 
 def citation(article: dict, permalink: str) -> dict:

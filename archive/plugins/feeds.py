@@ -11,21 +11,16 @@ query the same title. Columns: ``atom_id``, ``atom_title``, ``atom_updated`` (re
 
 from __future__ import annotations
 
-import re
 import urllib.parse
-from datetime import UTC, datetime
 
-from datasette import __version__, hookimpl
+from datasette import hookimpl
 from datasette.plugins import pm
 from datasette.utils.asgi import Response
 from datasette_atom import clean as clean_html
-from feedgen.feed import FeedGenerator
+
+from archive.atom import ATOM_TYPE, atom_xml
 
 REQUIRED = {"atom_id", "atom_title", "atom_updated"}
-ATOM_TYPE = "application/atom+xml"
-# Characters XML 1.0 cannot carry (C0 controls but tab, newline and return; surrogates; the two
-# non-characters) and C1 controls, which are never text: dropped when a feed is written.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # The feeds the archive offers on every page (query name, parameters, label).
 SITE_FEEDS = [
     ("berita_terbaru", {"election": ""}, "Berita terbaru / Latest articles"),
@@ -34,19 +29,6 @@ SITE_FEEDS = [
 
 if pm.has_plugin("atom"):
     pm.unregister(name="atom")
-
-
-def xml_text(value) -> str:
-    return NOT_XML.sub("", "" if value is None else str(value))
-
-
-def parse_moment(value) -> datetime | None:
-    """An ISO-8601 moment, naive ones taken as UTC; None for anything else."""
-    try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @hookimpl
@@ -60,35 +42,12 @@ def render_atom(datasette, request, columns, rows, database, table, query_name, 
     if not set(columns) >= REQUIRED:
         raise DatasetteError(f"a feed needs the columns {', '.join(sorted(REQUIRED))}", status=400)
     rows = [dict(zip(columns, row, strict=True)) for row in rows]
-    feed = FeedGenerator()
-    feed.generator(generator="pilkada-archive on Datasette", version=__version__)
-    feed.id(xml_text(request.url))
-    feed.link(href=request.url, rel="self", type=ATOM_TYPE)
-    feed.link(href=request.url.replace(".atom", "", 1), rel="alternate", type="text/html")
-    feed.title(xml_text(feed_title(datasette, request, database, table, query_name, data, rows)))
-    moments = []
-    for row in rows:
-        entry = feed.add_entry(order="append")
-        entry.id(xml_text(row["atom_id"]))
-        entry.title(xml_text(row["atom_title"]) or "(tanpa judul / untitled)")
-        updated = parse_moment(row["atom_updated"])
-        published = parse_moment(row.get("atom_published"))
-        # An entry with an unreadable date still appears, dated by its other date or the feed.
-        entry.updated(updated or published or datetime.now(UTC))
-        if published:
-            entry.published(published)
-        moments += [m for m in (updated, published) if m]
-        if row.get("atom_link"):
-            entry.link(href=xml_text(row["atom_link"]))
-        if row.get("atom_content_html") is not None:
-            entry.content(clean_html(xml_text(row["atom_content_html"])), type="html")
-        elif row.get("atom_content") is not None:
-            entry.content(xml_text(row["atom_content"]), type="text")
-        if row.get("atom_author_name"):
-            entry.author({"name": xml_text(row["atom_author_name"])})
-    # The feed changed when its newest entry did (compared as moments, not as strings).
-    feed.updated(max(moments) if moments else datetime.now(UTC))
-    return Response(feed.atom_str(pretty=True), content_type=f"{ATOM_TYPE}; charset=utf-8", status=200)
+    entries = [{key.removeprefix("atom_").replace("author_name", "author"): value
+                for key, value in row.items() if key.startswith("atom_")} for row in rows]
+    xml = atom_xml(entries, title=feed_title(datasette, request, database, table, query_name, data, rows),
+                   feed_url=request.url, page_url=request.url.replace(".atom", "", 1), clean_html=clean_html,
+                   generator="pilkada-archive on Datasette")
+    return Response(xml, content_type=f"{ATOM_TYPE}; charset=utf-8", status=200)
 
 
 def feed_title(datasette, request, database, table, query_name, data, rows) -> str:
