@@ -63,6 +63,8 @@ def atom_xml(entries: list[dict], *, title: str, feed_url: str, page_url: str | 
             entry.content(clean_html(html) if clean_html else html, type="html")
         elif item.get("content") is not None:
             entry.content(xml_text(item["content"]), type="text")
+        elif not item.get("link"):
+            entry.content(xml_text(item["title"]), type="text")  # Atom: a link or a content
         if item.get("author"):
             entry.author({"name": xml_text(item["author"])})
     feed.updated(max(moments) if moments else datetime.now(UTC))
