@@ -142,11 +142,35 @@ def prepare_connection(conn):
 
 @hookimpl
 def handle_exception(datasette, request, exception):
-    """Numbers past SQLite's 64-bit integers (``/-/history/99999999999999999999``) are the
-    request's fault: 400, not 500."""
+    """Input errors that Datasette's views let through as 500: numbers past SQLite's 64-bit
+    integers (``/-/history/99999999999999999999``, ``?id=99999999999999999999``) and a sort by
+    a column that does not exist. They are the request's fault: 400."""
+    from datasette.views.base import DatasetteError
+
     if isinstance(exception, OverflowError):
-        return Response.text("400: a number in the request is too large (at most 9223372036854775807)",
-                             status=400)
+        return _text(400, "a number in the request is too large (at most 9223372036854775807)")
+    if isinstance(exception, DatasetteError) and str(exception).startswith("Cannot sort table by"):
+        return _text(400, str(exception))
+    return None
+
+
+def _text(status: int, message: str) -> Response:
+    return Response.text(f"{status}: {message}", status=status)
+
+
+def junk_in(request) -> str | None:
+    """Why a request is refused before it reaches a view, or None."""
+    if "\x00" in request.path:
+        return "the path holds a NUL character"
+    for key in request.args:
+        for value in request.args.getlist(key):
+            if "\x00" in value or "\x00" in key:
+                return f"parameter {key!r} holds a NUL character"
+            if key != "sql" and len(value) > MAX_PARAMETER_CHARS:
+                return f"parameter {key!r} is {len(value):,} characters long; the archive reads at most {MAX_PARAMETER_CHARS:,}"
+    # Datasette reads it with int() and answered 500 to anything else.
+    if request.args.get("_timelimit") and not request.args["_timelimit"].isdigit():
+        return "_timelimit takes a number of milliseconds"
     return None
 
 
@@ -195,11 +219,8 @@ def asgi_wrapper(datasette):
             from datasette.utils.asgi import Request
 
             request = Request(scope, receive)
-            for key in request.args:
-                value = max(request.args.getlist(key), key=len)
-                if key != "sql" and len(value) > MAX_PARAMETER_CHARS:
-                    return await _refuse(send, 400, f"parameter {key!r} is {len(value):,} characters long; "
-                                                    f"the archive reads at most {MAX_PARAMETER_CHARS:,}")
+            if reason := junk_in(request):
+                return await _refuse(send, 400, reason)
             token = None
             if is_public():
                 base_url = datasette.setting("base_url")
@@ -221,7 +242,7 @@ def asgi_wrapper(datasette):
 
 
 async def _refuse(send, status: int, message: str) -> None:
-    await Response.text(f"{status}: {message}", status=status).asgi_send(send)
+    await _text(status, message).asgi_send(send)
 
 
 ROBOTS = """User-agent: *
