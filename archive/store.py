@@ -30,7 +30,7 @@ ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
     "captions", "related", "tags", "image_urls", "election_related", "election_score",
-    "election_terms", "election_types", "election_stages", "institutions", "regions",
+    "election_terms", "election_types", "election_stages", "institutions", "focus_stage", "regions",
     "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]
@@ -358,7 +358,7 @@ def record_failures(db: Database, source: str, failures: list[dict], run_id: str
                 "reason": failure["reason"], "status": failure.get("status"),
                 "attempts": attempts, "last_failed_at": utc_stamp(now),
                 "next_retry_at": utc_stamp(retry_at), "given_up": int(attempts >= max_attempts),
-                "resolved_at": None, "run_id": run_id,
+                "resolved_at": None, "run_id": run_id, "listing_date": failure.get("listing_date"),
             }, pk="url")
             db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
                        " where url = ?", [utc_stamp(now), failure["url"]])

@@ -184,6 +184,17 @@ def status(db, runs):
                        f"{r['articles_failed'] or 0:>5} {r['requests'] or 0:>6}  {r['health_reason'] or ''}")
             if index == 0 and r["health"] == "broken":
                 code = EXIT_SOURCE_BROKEN
+    # What the archive knows it has not got yet: pages that failed and wait for a retry, pages
+    # given up, and article URLs discovered but not yet stored (the frontier).
+    click.echo("")
+    click.echo(f"{'source':<12} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
+    for source in _sources():
+        waiting, given_up, next_retry = archive.execute(
+            "select sum(given_up = 0), sum(given_up = 1), min(case when given_up = 0 then next_retry_at end) "
+            "from failed_pages where source = ? and resolved_at is null", [source]).fetchone()
+        frontier = archive.execute("select count(*) from frontier where source = ? and done_at is null",
+                                   [source]).fetchone()[0] if archive["frontier"].exists() else 0
+        click.echo(f"{source:<12} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
     sys.exit(code)
 
 

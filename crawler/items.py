@@ -47,6 +47,7 @@ class Article:
     election_types: list[str] = field(default_factory=list)
     election_stages: list[str] = field(default_factory=list)
     institutions: list[str] = field(default_factory=list)
+    focus_stage: str | None = None
     regions: list[str] = field(default_factory=list)
     publisher_region: str | None = None
     problems: list[str] = field(default_factory=list)

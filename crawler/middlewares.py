@@ -62,8 +62,10 @@ class ArchiveStartMiddleware:
         if getattr(spider, "url_list", None) is None:
             rechecks = [url for url, info in spider.known.items() if info.get("recheck")]
             for url in dict.fromkeys([*spider.frontier_urls, *spider.retry_urls, *rechecks]):
-                request = spider.article_request(url)
+                listing_date = spider.retry_urls.get(url)
+                request = spider.article_request(url, meta={"listing_date": listing_date} if listing_date else None)
                 if request is not None:
+                    spider.undated.add(url)
                     yield request
         async for item_or_request in start:
             yield item_or_request
@@ -84,7 +86,7 @@ class CallbackErrorMiddleware:
     def process_spider_exception(self, response, exception):
         spider = self.crawler.spider
         spider.page_failed(spider.canonical(response), f"parse: {type(exception).__name__}: {exception}"[:300],
-                           kind="parse")
+                           kind="parse", listing_date=response.meta.get("listing_date"))
         self.crawler.stats.inc_value("archive/failed/callback_error")
         return []
 

@@ -59,10 +59,13 @@ class ArchiveSpider(scrapy.Spider):
         self.url_list = [u for u in _read_url_list(urls) if host_of(u) in self.real_hosts()] if urls else None
         # Filled by crawler.runs.ArchiveRun when the spider opens.
         self.known: dict[str, dict] = {}
-        self.retry_urls: list[str] = []
+        self.retry_urls: dict[str, str | None] = {}  # url -> the date a listing gave it
         self.frontier_urls: list[str] = []
         self.previous_complete = False
         self.vanished: list[str] = []  # known articles the source's complete listing no longer has
+        # Article URLs requested before a listing could give their date (in-article links,
+        # retries, the frontier): a listing that dates one fetches it again with its date.
+        self.undated: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -148,12 +151,17 @@ class ArchiveSpider(scrapy.Spider):
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         canonical = request.meta.get("canonical") or self.mirror.canonical(request.url)
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status)
+        self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status,
+                         listing_date=request.meta.get("listing_date"))
 
-    def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None) -> None:
+    def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None,
+                    listing_date: str | None = None) -> None:
+        """Record a page that could not be fetched or parsed; ``listing_date``: the date a listing
+        gave it, kept so that its retry is dated like its first attempt would have been."""
         self.crawler.stats.inc_value(f"archive/failed/{'parse' if kind == 'parse' else reason.split(':')[0]}")
         self.logger.warning("failed %s: %s", url, reason)
-        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, kind=kind, status=status)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, kind=kind, status=status,
+                                            listing_date=listing_date)
 
     def is_known(self, canonical: str) -> bool:
         return canonical in self.known
