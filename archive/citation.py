@@ -7,14 +7,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
-# Who publishes each source, as a citation names it. (The archive package may not import the
-# spiders, so these two facts live here; a new source without an entry is cited by its name.)
-PUBLICATIONS = {
-    "mmc_kobar": {"publication": "MMC Kobar",
-                  "publisher": "Dinas Komunikasi dan Informatika Kabupaten Kotawaringin Barat"},
-    "kemendagri": {"publication": "Kemendagri",
-                   "publisher": "Kementerian Dalam Negeri Republik Indonesia"},
-}
 # Account names a CMS shows as the author (``Topuser``, ``adminkominfo``): they name nobody.
 NOT_AUTHORS = re.compile(r"^(top ?user|super ?admin|admin.*|webmaster|operator)$", re.I)
 
@@ -57,9 +49,10 @@ def author_of(article: dict) -> str | None:
     return author if author and not NOT_AUTHORS.match(author) else None
 
 
-def citation(article: dict, permalink: str) -> dict:
-    """Everything a citation of ``article`` says, each part once."""
-    facts = PUBLICATIONS.get(article.get("source"), {})
+def citation(article: dict, permalink: str, source: dict | None = None) -> dict:
+    """Everything a citation of ``article`` says, each part once. ``source``: its row of the
+    ``sources`` table (publication and publisher, as the source's spider declares them)."""
+    facts = source or {}
     publication = facts.get("publication") or article.get("source") or ""
     retrieved = _day(article.get("fetched_at"))
     return {

@@ -336,6 +336,13 @@ def mark_removed(db: Database, url: str) -> bool:
     return cursor.rowcount > 0
 
 
+def describe_source(db: Database, name: str, facts: dict) -> None:
+    """The ``sources`` row of a source, as its spider declares it."""
+    with writing(db):
+        db["sources"].upsert({"name": name, **facts, "hosts": json.dumps(facts.get("hosts") or []),
+                              "updated_at": utc_stamp()}, pk="name")
+
+
 def resolve_failures(db: Database, urls) -> None:
     """Pages (listings, API pages) that failed before and were read now."""
     now = utc_stamp()

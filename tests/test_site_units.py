@@ -19,6 +19,7 @@ ARTICLE = {
     "published_date": "2020-02-27", "published_at": None, "fetched_at": "2026-11-30T13:52:47Z", "version": 2,
 }
 PERMALINK = "https://arsip.example/pilkada/articles/42"
+SOURCE = {"publication": "MMC Kobar", "publisher": "Dinas Komunikasi dan Informatika Kabupaten Kotawaringin Barat"}
 
 
 def test_dates_read_in_indonesian_with_the_weekday():
@@ -30,7 +31,7 @@ def test_dates_read_in_indonesian_with_the_weekday():
 
 
 def test_bibtex_of_an_article_with_every_special_character_parses_to_its_facts():
-    cite = citation(ARTICLE, PERMALINK)
+    cite = citation(ARTICLE, PERMALINK, SOURCE)
     library = bibtexparser.parse_string(bibtex(cite))
     assert library.failed_blocks == [] and len(library.entries) == 1
     entry = library.entries[0]
@@ -45,13 +46,13 @@ def test_bibtex_of_an_article_with_every_special_character_parses_to_its_facts()
 
 
 def test_a_person_is_cited_as_the_author_and_an_account_name_is_not():
-    assert citation({**ARTICLE, "author": "Ervan Setianto"}, PERMALINK)["author"] == "Ervan Setianto"
+    assert citation({**ARTICLE, "author": "Ervan Setianto"}, PERMALINK, SOURCE)["author"] == "Ervan Setianto"
     for account in ("Topuser", "adminkominfo", "Administrator", " "):
-        assert citation({**ARTICLE, "author": account}, PERMALINK)["author"] is None
+        assert citation({**ARTICLE, "author": account}, PERMALINK, SOURCE)["author"] is None
 
 
 def test_apa_and_ris_carry_url_publisher_dates_and_permalink():
-    cite = citation(ARTICLE, PERMALINK)
+    cite = citation(ARTICLE, PERMALINK, SOURCE)
     text = apa(cite)
     assert text.startswith("Dinas Komunikasi dan Informatika Kabupaten Kotawaringin Barat. (2020, February 27). KPU & Bawaslu")
     assert ARTICLE["url"] in text and PERMALINK in text and "retrieved November 30, 2026" in text
@@ -63,13 +64,13 @@ def test_apa_and_ris_carry_url_publisher_dates_and_permalink():
 
 
 def test_an_article_without_a_date_is_cited_without_inventing_one():
-    cite = citation({**ARTICLE, "published_date": None}, PERMALINK)
+    cite = citation({**ARTICLE, "published_date": None}, PERMALINK, SOURCE)
     assert "(n.d.)" in apa(cite) and "\n  date =" not in bibtex(cite) and "\nDA  -" not in ris(cite)
     assert "citation_publication_date" not in dict(meta_tags(cite))
 
 
 def test_highwire_tags_for_zotero():
-    tags = dict(meta_tags(citation({**ARTICLE, "author": "Ervan Setianto"}, PERMALINK)))
+    tags = dict(meta_tags(citation({**ARTICLE, "author": "Ervan Setianto"}, PERMALINK, SOURCE)))
     assert tags["citation_title"].startswith("KPU & Bawaslu") and tags["citation_author"] == "Ervan Setianto"
     assert tags["citation_publication_date"] == "2020/02/27" and tags["citation_public_url"] == ARTICLE["url"]
     assert tags["citation_journal_title"] == "MMC Kobar" and tags["citation_fulltext_html_url"] == PERMALINK

@@ -22,7 +22,9 @@ def extra_template_vars(view_name, table, database, request, datasette):
             return {}
         article = dict(zip(row.keys(), row, strict=True))
         permalink = datasette.absolute_url(request, datasette.urls.row(database, "articles", article["id"]))
-        cite = citation(article, permalink)
+        source = (await datasette.get_database(database).execute(
+            "select publication, publisher from sources where name = ?", [article["source"]])).first()
+        cite = citation(article, permalink, dict(zip(source.keys(), source, strict=True)) if source else None)
         published = cite["published"]
         return {"citation": {**cite, "apa": apa(cite), "bibtex": bibtex(cite), "ris": ris(cite),
                              "meta": meta_tags(cite)},

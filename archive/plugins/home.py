@@ -10,8 +10,6 @@ import re
 from datasette import hookimpl
 from datasette.plugins import pm
 
-from archive.citation import PUBLICATIONS
-
 
 def archive_name(datasette) -> str | None:
     return next((n for n in datasette.databases if n not in ("_internal", "_memory")), None)
@@ -23,10 +21,18 @@ def _has_route(datasette, path: str) -> bool:
                for pattern, _ in (routes or []))
 
 
+async def source_facts(db, tables) -> dict[str, dict]:
+    """Each source as its spider declares it (the crawler writes the ``sources`` table)."""
+    if "sources" not in tables:
+        return {}
+    rows = (await db.execute("select name, publication, publisher, home_url from sources order by name")).rows
+    return {row["name"]: dict(zip(row.keys(), row, strict=True)) for row in rows}
+
+
 @hookimpl
 def extra_template_vars(view_name, datasette):
     if view_name != "index":
-        return {}
+        return footer_vars(datasette)
 
     async def home_vars():
         name = archive_name(datasette)
@@ -45,8 +51,9 @@ def extra_template_vars(view_name, datasette):
             runs = {row["source"]: dict(zip(row.keys(), row, strict=True)) for row in (await db.execute(
                 "select source, finished_at, health, health_reason, exit_code from crawl_runs "
                 "where id in (select max(id) from crawl_runs group by source)")).rows}
+        facts = await source_facts(db, tables)
         for source in sources:
-            source.update(PUBLICATIONS.get(source["source"], {}))
+            source.update(facts.get(source["source"], {}))
             source["run"] = runs.get(source["source"])
         hidden = set(await db.hidden_table_names())
         described = (datasette.metadata(database=name) or {}).get("tables", {})
@@ -56,6 +63,7 @@ def extra_template_vars(view_name, datasette):
         queries = await datasette.get_canned_queries(name, None)
         dashboards = datasette.plugin_config("datasette-dashboards") or {}
         return {
+            "publishers": list(facts.values()),
             "home": {
                 "database": name,
                 "sources": sources,
@@ -72,3 +80,16 @@ def extra_template_vars(view_name, datasette):
         }
 
     return home_vars
+
+
+def footer_vars(datasette):
+    """The publishers every page's licence line names (templates/_footer.html)."""
+
+    async def publishers():
+        name = archive_name(datasette)
+        if name is None:
+            return {}
+        db = datasette.get_database(name)
+        return {"publishers": list((await source_facts(db, set(await db.table_names()))).values())}
+
+    return publishers
