@@ -34,6 +34,8 @@ ARTICLE_FIELDS = [
     "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]
+# What a page shows about an article besides its text: taken from the originating host's copy.
+PRESENTATION_FIELDS = ("author", "image_urls", "captions", "related", "tags", "source_unit", "parser")
 DATE_FIELDS = ["published_date", "published_month", "published_at", "date_text", "date_method",
                "date_confidence"]
 JSON_FIELDS = {"captions", "related", "tags", "image_urls", "election_terms", "election_types",
@@ -167,6 +169,10 @@ class ArchiveWriter:
     def _update(self, article_id: int, changes: dict) -> None:
         assignments = ", ".join(f'"{c}" = ?' for c in changes)
         self.db.conn.execute(f"update articles set {assignments} where id = ?", [*changes.values(), article_id])
+        if "published_date" in changes:
+            # Story clusters are looked up by the sketch's day: it follows the article's date.
+            self.db.conn.execute("update article_sketches set day = ? where article_id = ?",
+                                 [changes["published_date"], article_id])
 
     def _write_one(self, item: dict) -> str:
         outcome, article_id = self._write_article(item)
@@ -242,13 +248,17 @@ class ArchiveWriter:
             self._alias(row["url"], article_id, now, delete=True)
             self._alias(existing["url"], article_id, now)
             changes["url"] = row["url"]
-            # Its presentation fields win too, so the article does not depend on which copy
-            # the crawl happened to store first.
-            for key in ("author", "image_urls", "captions", "related", "tags", "source_unit", "parser"):
+            # Its presentation fields win where it has them; where it has none the copy's stay.
+            for key in PRESENTATION_FIELDS:
                 if row.get(key) not in (None, "", "[]"):
                     changes[key] = row[key]
         else:
             self._alias(row["url"], article_id, now)
+            # A copy fills what the originating host's page lacks. Together with the rule above,
+            # the article is the same whichever copy the crawl happened to store first.
+            for key in PRESENTATION_FIELDS:
+                if existing.get(key) in (None, "", "[]") and row.get(key) not in (None, "", "[]"):
+                    changes[key] = row[key]
         self._update(article_id, changes)
         return "aliased"
 
@@ -343,12 +353,19 @@ def describe_source(db: Database, name: str, facts: dict) -> None:
                               "updated_at": utc_stamp()}, pk="name")
 
 
-def resolve_failures(db: Database, urls) -> None:
-    """Pages (listings, API pages) that failed before and were read now."""
+def resolve_failures(db: Database, urls, still_failing=frozenset()) -> None:
+    """Pages (listings, API pages) that failed before and were read now, and the entries of them
+    that failed before (``<page>#entry-N``) and did not fail this time."""
     now = utc_stamp()
     with writing(db):
-        db.conn.executemany("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
-                            [(now, url) for url in urls])
+        for url in urls:
+            if url in still_failing:
+                continue
+            entries = [r[0] for r in db.execute(
+                "select url from failed_pages where resolved_at is null and (url = ? or substr(url, 1, ?) = ?)",
+                [url, len(url) + 1, url + "#"])]
+            db.conn.executemany("update failed_pages set resolved_at = ? where url = ?",
+                                [(now, entry) for entry in entries if entry not in still_failing])
 
 
 def frontier_pending(db: Database, source: str) -> list[str]:

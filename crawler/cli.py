@@ -20,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from crawler.runner import check_setting
 from crawler.runs import EXIT_CRASH, EXIT_LOCKED, EXIT_OK, EXIT_SOURCE_BROKEN, EXIT_USAGE
 from indonesian.urls import host_of
 
@@ -63,28 +64,6 @@ def _iso_date(ctx, param, value):
         raise click.BadParameter(f"wants a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _typed_setting(name: str, value: str):
-    """A ``-s NAME=VALUE`` value checked against the type of the setting's default, so that
-    ``-s CONCURRENT_REQUESTS=abc`` is a usage error now rather than a failed crawl later."""
-    from scrapy.settings import default_settings
-
-    from crawler import settings as project
-
-    default = getattr(project, name, getattr(default_settings, name, None))
-    if isinstance(default, bool):
-        if value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return value
-        raise UsageError(f"-s {name} wants true or false, got {value!r}")
-    if isinstance(default, int | float):
-        try:
-            number = float(value) if isinstance(default, float) else int(value)
-        except ValueError:
-            raise UsageError(f"-s {name} wants a {type(default).__name__}, got {value!r}") from None
-        if number < 0:
-            raise UsageError(f"-s {name} must not be negative, got {value!r}")
-    return value
-
-
 @main.command()
 @click.argument("sources", nargs=-1)
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="archive database")
@@ -121,7 +100,10 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
         name, sep, setting = value.partition("=")
         if not sep:
             raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
-        settings[name] = _typed_setting(name, setting)
+        try:
+            settings[name] = check_setting(name, setting)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     code = run_crawl(sources, settings, {"urls": urls} if urls else {})
     sys.exit(code)
 

@@ -127,7 +127,6 @@ class NewsSpider(ArchiveSpider):
             return  # a URL list is crawled as given, without discovery
         for href in container.css("a::attr(href)").getall():
             target = self.absolute(response, href)
-            path = target.split("/", 3)[-1] if target.count("/") >= 3 else ""
-            if self.ARTICLE_PATH.match("/" + path) and target != url and not self.is_known(target):
+            if self.is_article_url(target) and target != url and not self.is_known(target):
                 self.undated.add(target)
                 yield self.article_request(target, priority=-10)

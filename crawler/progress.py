@@ -35,8 +35,10 @@ class ProgressExtension:
 
     def report(self, spider, final: bool = False):
         stats = self.crawler.stats
+        run = getattr(self.crawler, "archive_run", None)
+        failed = len(run.failures) if run else stats.get_value("archive/articles/failed", 0)
         new = stats.get_value("archive/articles/new")
         stored = f"new {new}, updated {stats.get_value('archive/articles/updated', 0)}, " if new is not None else ""
         print(f"{'done ' if final else ''}{spider.name}: {stats.get_value('item_scraped_count', 0)} articles parsed "
-              f"({stored}failed {len(spider.failures)}), "
+              f"({stored}failed {failed}), "
               f"{stats.get_value('downloader/request_count', 0)} requests", file=sys.stderr, flush=True)

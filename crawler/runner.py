@@ -16,6 +16,49 @@ from crawler.runs import (
     worst,
 )
 
+# Settings with a range the crawl depends on (beyond their type): (lowest, highest).
+SETTING_RANGES = {
+    "ARCHIVE_RECHECK_DAYS": (0, 36500), "ARCHIVE_BATCH_SIZE": (1, 100_000), "ARCHIVE_MAX_ATTEMPTS": (1, 1000),
+    "ARCHIVE_RETRY_BACKOFF_HOURS": (0, 24 * 365), "CONCURRENT_REQUESTS": (1, 10_000),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 10_000), "CONCURRENT_ITEMS": (1, 10_000),
+    "HEALTH_HISTORY_RUNS": (1, 1000), "HEALTH_COVERAGE_DROP": (0, 1), "HEALTH_PARSE_FAILURE_SHARE": (0, 1),
+    "HEALTH_GENERIC_SHARE": (0, 1), "DOWNLOAD_TIMEOUT": (0.1, 3600),
+}
+
+
+def check_setting(name: str, value: str) -> str:
+    """A ``-s NAME=VALUE`` value checked against the type of the setting's default (and its
+    range where the crawl depends on one); ValueError with one line saying what is wrong. So
+    ``-s CONCURRENT_REQUESTS=abc`` is a usage error now, not a traceback or a false "layout
+    changed?" later. Used by ``pilkada-archive crawl`` and ``scrapy crawl`` alike."""
+    from datetime import date
+
+    from scrapy.settings import default_settings
+
+    from crawler import settings as project
+
+    if name == "ARCHIVE_SINCE":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(f"-s {name} wants a date YYYY-MM-DD, got {value!r}") from None
+    default = getattr(project, name, getattr(default_settings, name, None))
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value
+        raise ValueError(f"-s {name} wants true or false, got {value!r}")
+    if isinstance(default, int | float):
+        kind = float if isinstance(default, float) else int
+        try:
+            number = kind(value)
+        except ValueError:
+            raise ValueError(f"-s {name} wants {'a number' if kind is float else 'a whole number'}, "
+                             f"got {value!r}") from None
+        low, high = SETTING_RANGES.get(name, (0, float("inf")))
+        if not low <= number <= high:
+            raise ValueError(f"-s {name} must be between {low} and {high}, got {value!r}")
+    return value
+
 
 class LockedError(Exception):
     """Another crawl holds the archive's lock: nothing was crawled."""

@@ -310,7 +310,7 @@ class ArchiveRun:
             record_failures(db, spider.name, failures, self.run_id,
                             max_attempts=self.settings.getint("ARCHIVE_MAX_ATTEMPTS", 5),
                             backoff_hours=self.settings.getfloat("ARCHIVE_RETRY_BACKOFF_HOURS", 6))
-            resolve_failures(db, self.listings_read - {f["url"] for f in failures})
+            resolve_failures(db, self.listings_read, still_failing={f["url"] for f in failures})
             pending = len(frontier_pending(db, spider.name))
             stats.set_value("archive/frontier/pending", pending)
             # Pages that failed in this or an earlier run and still wait for a retry: the archive

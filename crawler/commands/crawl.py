@@ -8,13 +8,19 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.runner import EXIT_LOCKED, ArchiveUnusable, LockedError, crawl_in
+from crawler.runner import EXIT_LOCKED, ArchiveUnusable, LockedError, check_setting, crawl_in
 
 
 class Command(ScrapyCrawl):
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("scrapy crawl takes one spider (pilkada-archive crawl runs several)")
+        for pair in getattr(opts, "set", None) or []:
+            name, _, value = pair.partition("=")
+            try:
+                check_setting(name, value)
+            except ValueError as error:
+                raise UsageError(str(error), print_help=False) from None
         try:
             self.exitcode = crawl_in(self.crawler_process, args, opts.spargs)
         except LockedError as error:
