@@ -1,6 +1,5 @@
-"""Settings given on the command line:
-be18792: `scrapy crawl` gets none of the checks `pilkada-archive crawl` makes, and the CLI's
-check refuses valid fractional values."""
+"""Settings given on the command line: `scrapy crawl` checks them like `pilkada-archive crawl`,
+and fractional values of settings read as numbers are accepted."""
 
 from __future__ import annotations
 
