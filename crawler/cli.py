@@ -1,4 +1,4 @@
-"""``pilkada-archive``: crawl, status, serve, reparse, replica, demo, sources.
+"""``pilkada-archive``: crawl, status, serve, publish, reparse, replica, demo, sources.
 
 A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
 the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
@@ -239,6 +239,29 @@ def reparse(db, files):
         sys.exit(EXIT_LOCKED)
     for source, counts in results.items():
         click.echo(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="the live archive (a crawl may be writing it)")
+@click.option("--keep", type=click.IntRange(1, 1000), default=3, show_default=True,
+              help="snapshots kept in DIRECTORY (the oldest are deleted)")
+def publish(directory, db, keep):
+    """Publish an immutable snapshot of the archive into DIRECTORY/<time>, pointed at by
+    DIRECTORY/current, for read-only serving by any number of Datasette processes."""
+    import shlex
+
+    from crawler.publish import PublishError, serve_command
+    from crawler.publish import publish as publish_snapshot
+
+    try:
+        snapshot = publish_snapshot(db, directory, keep=keep)
+    except PublishError as error:
+        click.echo(f"pilkada-archive: not published: {error}", err=True)
+        sys.exit(error.exit_code)
+    click.echo(f"published {snapshot.path} ({snapshot.counts.get('articles', 0)} articles, "
+               f"{snapshot.size / 1e6:.1f} MB)" + (f"; deleted {', '.join(snapshot.pruned)}" if snapshot.pruned else ""))
+    click.echo("serve it (read-only, any number of processes): " + shlex.join(serve_command(snapshot.path)))
 
 
 CHECKOUT = Path(__file__).resolve().parent.parent
