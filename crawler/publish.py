@@ -132,9 +132,9 @@ def _build(db_path: Path, target: Path, taken_at: datetime) -> tuple[dict[str, i
     stamp = taken_at.strftime("%Y-%m-%d %H:%M UTC")
     metadata = metadata_for(snapshot)
     metadata["title"] = f"{metadata['title']} (snapshot {stamp})"
-    metadata["description_html"] = (metadata.get("description_html", "") +
-                                    f"\n<p>Snapshot of the archive taken {stamp}: {articles} articles; "
-                                    f"last crawl run {last_run[0] or 'none'}. It does not change.</p>")
+    # Shown on the home page (templates/index.html), so a citation can name the snapshot.
+    metadata["snapshot_html"] = (f"Snapshot of the archive taken {stamp}: {articles} articles; "
+                                 f"last crawl run {last_run[0] or 'none'}. It does not change.")
     (target / "metadata.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2), "utf-8")
     (target / "settings.json").write_text(json.dumps(settings(), indent=2), "utf-8")
     for folder in ("plugins", "templates"):
