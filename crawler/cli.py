@@ -2,9 +2,9 @@
 
 A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
 the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
-Exit codes of ``crawl`` (also in the README): 0 every source healthy; 3 some pages failed but
-every source works; 4 a source is broken; 75 another crawl is running; 2 usage or
-configuration error; 1 unexpected crash.
+Exit codes of ``crawl`` (also in the README): 0 every source healthy; 3 pages failed or wait for
+a retry; 4 a source is broken; 5 interrupted; 6 storage error; 75 another crawl is running;
+2 usage or configuration error; 1 unexpected crash.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -91,7 +92,7 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
         if not sep or name not in known or not url.startswith(("http://", "https://")):
             raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
         mirrors[name] = url
-    settings = {"ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
+    settings = {"ARCHIVE_RUN": True, "ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
                 "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +101,8 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
         name, sep, setting = value.partition("=")
         if not sep:
             raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
+        if name == "ARCHIVE_DB" and setting != db:
+            raise UsageError(f"the archive is given twice (--db {db}, -s ARCHIVE_DB={setting}): give it once, with --db")
         try:
             settings[name] = check_setting(name, setting)
         except ValueError as error:
@@ -113,6 +116,7 @@ def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
 
     from crawler.replay import project_settings_with
     from crawler.runner import ArchiveUnusable, LockedError, crawl_in
+    from crawler.runs import process_run_id
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = project_settings_with(overrides)
@@ -124,21 +128,21 @@ def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
     except ArchiveUnusable as error:
         click.echo(f"pilkada-archive: not crawling: {error}", err=True)
         return error.exit_code
-    click.echo(summary_line(settings.get("ARCHIVE_DB")))
+    click.echo(summary_line(settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID") or process_run_id()))
     return code
 
 
-def summary_line(db_path: str) -> str:
+def summary_line(db_path: str, run_id: str) -> str:
+    """This run's result per source, in one line (never an earlier run's)."""
     from sqlite_utils import Database
 
     db = Database(db_path)
-    last = list(db.query("select * from crawl_runs where run_id = (select run_id from crawl_runs "
-                         "order by id desc limit 1) order by source"))
+    last = list(db.query("select * from crawl_runs where run_id = ? order by source", [run_id]))
     parts = [f"{r['source']}: {r['health']} new={r['articles_new']} updated={r['articles_updated']} "
              f"unchanged={r['articles_unchanged']} copies={r['articles_aliased']} "
              f"failed={r['articles_failed']} requests={r['requests']}"
              + (f" ({r['health_reason']})" if r["health_reason"] else "") for r in last]
-    return "crawl " + (last[0]["run_id"] if last else "?") + " | " + " | ".join(parts)
+    return f"crawl {run_id} | " + (" | ".join(parts) or "no source ran")
 
 
 @main.command()
@@ -151,6 +155,10 @@ def status(db, runs):
     if not Path(db).exists():
         raise UsageError(f"no archive at {db}")
     archive = Database(db)
+    try:
+        archive.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise UsageError(f"cannot read {db} as the archive: {error}") from None
     if not archive["crawl_runs"].exists():
         click.echo("no crawl has run yet")
         sys.exit(EXIT_OK)
@@ -202,12 +210,22 @@ def sources():
 def serve(db, host, port, workers, public):
     """Publish the archive with Datasette."""
     from archive.connect import open_archive
+    from archive.migrations import steps
     from archive.plugins.guard import PUBLIC_ENV
     from archive.site import serve_command
 
     if not Path(db).exists():
         raise UsageError(f"no archive at {db}: run `pilkada-archive crawl` first")
-    open_archive(db, migrate=True).close()
+    try:
+        archive = open_archive(db)
+        try:
+            pending = [m.name for m in steps.pending(archive)]
+        finally:
+            archive.close()
+        if pending:  # a read-only copy of a complete archive serves as it is
+            open_archive(db, migrate=True).close()
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise UsageError(f"cannot serve {db}: {error}") from None
     profile = "public profile" if public else "local profile, arbitrary SQL on"
     click.echo(f"Serving the archive on http://{host}:{port}/ ({profile}; Ctrl-C stops)")
     command, env = serve_command(db, host, port, workers)
@@ -226,7 +244,7 @@ def reparse(db, files):
     """Re-run extraction over stored WARC files (no network)."""
     from archive.connect import open_archive
     from crawler.reparse import reparse as reparse_files
-    from crawler.runs import Locked, RunLock
+    from crawler.runs import ArchiveUnusable, Locked, RunLock
 
     if not Path(db).exists():
         raise UsageError(f"no archive at {db}")
@@ -237,6 +255,11 @@ def reparse(db, files):
     except Locked as error:
         click.echo(f"pilkada-archive: not reparsing: {error}", err=True)
         sys.exit(EXIT_LOCKED)
+    except ArchiveUnusable as error:
+        click.echo(f"pilkada-archive: not reparsing: {error}", err=True)
+        sys.exit(error.exit_code)
+    except sqlite3.DatabaseError as error:
+        raise UsageError(f"cannot use {db} as the archive: {error}") from None
     for source, counts in results.items():
         click.echo(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
 

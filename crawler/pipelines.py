@@ -14,7 +14,7 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from archive.connect import open_archive
 from archive.store import ArchiveWriter
@@ -149,6 +149,12 @@ class FingerprintPipeline(_Pipeline):
 class StorePipeline(_Pipeline):
     """Write articles in batches, one transaction each, in a writer thread of their own: the
     reactor keeps downloading and parsing while SQLite writes and indexes a batch."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ARCHIVE_RUN"):
+            raise NotConfigured("not a crawl (ARCHIVE_RUN is off): nothing is stored")
+        return cls(crawler)
 
     def open_spider(self):
         settings = self.crawler.settings

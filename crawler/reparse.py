@@ -33,7 +33,7 @@ async def _reparse(db_path: str, files: list[Path]) -> dict[str, dict]:
         mine = [f for f in files if f.name.endswith(f"-{name}.warc.gz")]
         if not mine:
             continue
-        crawler, spider = offline_spider(name, {"ARCHIVE_DB": db_path, "ARCHIVE_RUN_ID": "reparse"})
+        crawler, spider = offline_spider(name, {"ARCHIVE_RUN": True, "ARCHIVE_DB": db_path, "ARCHIVE_RUN_ID": "reparse"})
         chain = pipelines(crawler)
         for pipeline in chain:
             if hasattr(pipeline, "open_spider"):

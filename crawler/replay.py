@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -52,7 +52,13 @@ def pipelines(crawler, names: list[str] | None = None) -> list:
     configured = crawler.settings.getdict("ITEM_PIPELINES") or project_settings.ITEM_PIPELINES
     order = sorted(configured.items(), key=lambda kv: kv[1])
     paths = [path for path, _ in order if names is None or path.rsplit(".", 1)[1] in names]
-    return [load_object(path).from_crawler(crawler) for path in paths]
+    built = []
+    for path in paths:
+        try:
+            built.append(load_object(path).from_crawler(crawler))
+        except NotConfigured:
+            continue  # e.g. the store outside a crawl (ARCHIVE_RUN off)
+    return built
 
 
 def response(url: str, body: bytes, meta: dict, *, is_json: bool = False, status: int = 200):

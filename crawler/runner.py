@@ -6,8 +6,11 @@ spider's run (``crawler.runs.ArchiveRun``) leaves its exit code in its stats.
 
 from __future__ import annotations
 
+import signal
+
 from crawler.runs import (
     EXIT_CRASH,
+    EXIT_INTERRUPTED,
     EXIT_LOCKED,
     ArchiveUnusable,
     Locked,
@@ -43,6 +46,8 @@ def check_setting(name: str, value: str) -> str:
         except ValueError:
             raise ValueError(f"-s {name} wants a date YYYY-MM-DD, got {value!r}") from None
     default = getattr(project, name, getattr(default_settings, name, None))
+    if name == "ARCHIVE_ORIGINS":
+        return _origins_setting(value)
     if isinstance(default, bool):
         if value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return value
@@ -58,6 +63,26 @@ def check_setting(name: str, value: str) -> str:
         if not low <= number <= high:
             raise ValueError(f"-s {name} must be between {low} and {high}, got {value!r}")
     return value
+
+
+def _origins_setting(value: str) -> str:
+    import json
+
+    try:
+        origins = json.loads(value)
+    except ValueError:
+        raise ValueError(f'-s ARCHIVE_ORIGINS wants JSON like {{"mmc_kobar": "http://127.0.0.1:8000/mmc_kobar"}}, '
+                         f"got {value!r}") from None
+    if not isinstance(origins, dict) or not all(isinstance(v, str) and valid_origin(v) for v in origins.values()):
+        raise ValueError(f"-s ARCHIVE_ORIGINS wants an object of spider name -> http(s) URL, got {value!r}")
+    return value
+
+
+def valid_origin(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 class LockedError(Exception):
@@ -77,18 +102,47 @@ def crawl_in(process, names: list[str], spider_args: dict | None = None) -> int:
         lock.acquire()
     except Locked as error:
         raise LockedError(str(error)) from None
+    signalled = []
+    crawlers = []
     try:
         prepare_archive(db_path)  # raises ArchiveUnusable: nothing starts
-        crawlers = []
         for name in names:
             crawler = process.create_crawler(name)
             process.crawl(crawler, **(spider_args or {}))
             crawlers.append(crawler)
+        from twisted.internet import reactor
+
+        # After Scrapy installs its own signal handlers (at reactor startup), wrap them.
+        reactor.addSystemEventTrigger("after", "startup", lambda: reactor.callLater(0, _note_signals, signalled))
         process.start()
     finally:
         lock.release()
-    codes = [crawler.stats.get_value("archive/exit_code") if crawler.stats else None for crawler in crawlers]
-    return worst(EXIT_CRASH if code is None else code for code in codes)
+    codes = []
+    for crawler in crawlers:
+        code = crawler.stats.get_value("archive/exit_code") if crawler.stats else None
+        if code is None:
+            # The spider never closed: stopped by a signal before it opened, or a bug.
+            code = EXIT_INTERRUPTED if signalled else EXIT_CRASH
+            run = getattr(crawler, "archive_run", None)
+            if run is not None:
+                run.abandon(code)
+        codes.append(code)
+    return worst(codes)
+
+
+def _note_signals(signalled: list) -> None:
+    """Remember a SIGINT/SIGTERM (Scrapy's own handlers still run): a crawl stopped before its
+    spider even opened is "interrupted" (exit 5), not a crash."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(number)
+        if not callable(previous):
+            continue
+
+        def noted(signum, frame, previous=previous):
+            signalled.append(signum)
+            previous(signum, frame)
+
+        signal.signal(number, noted)
 
 
 __all__ = ["EXIT_LOCKED", "ArchiveUnusable", "LockedError", "crawl_in"]

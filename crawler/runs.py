@@ -10,6 +10,7 @@ it opens, and when it closes records failed pages and takedowns, writes the sour
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import os
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, NotConfigured
 
 from archive.connect import open_archive
 from archive.migrations import migrate as apply_migrations
@@ -97,46 +98,54 @@ def prepare_archive(db_path: str) -> None:
 
 
 class RunLock:
-    """An exclusive, non-blocking lock beside the archive. The kernel releases it when the
-    process dies (even by SIGKILL), so a stale lock file never blocks the next run. Several
-    crawlers of one process share it (the CLI runs every source in one process)."""
+    """An exclusive, non-blocking lock on the archive file itself (flock; SQLite's own locks are
+    POSIX locks and independent of it). The kernel releases it when the process dies (even by
+    SIGKILL), so nothing stale ever blocks the next run; a symlink, a hard link or a bind mount
+    of the archive is the same file and so the same lock. Several crawlers of one process share
+    it (the CLI runs every source in one process). Who holds it is written beside the archive
+    (``<archive>.lock``), for the message a second run prints."""
 
-    held: dict[str, tuple] = {}  # lock path -> (file handle, users)
+    held: dict[tuple, tuple] = {}  # (device, inode) -> (file descriptor, users)
 
     def __init__(self, db_path: str):
-        # The real file's lock: a symlink to the archive must not get a lock of its own.
-        real = Path(db_path).resolve()
-        self.path = str(real.with_name(real.name + ".lock"))
+        self.db_path = Path(db_path)
+        self.note = Path(str(self.db_path.resolve()) + ".lock")
+        self.key = None
 
     def acquire(self) -> None:
-        if self.path in self.held:
-            handle, users = self.held[self.path]
-            self.held[self.path] = (handle, users + 1)
-            return
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for as long as the run lasts
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.db_path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise ArchiveUnusable(f"cannot open the archive {self.db_path}: {error.strerror or error}",
+                                  EXIT_USAGE) from None
+        info = os.fstat(fd)
+        self.key = (info.st_dev, info.st_ino)
+        if self.key in self.held:
+            os.close(fd)
+            held_fd, users = self.held[self.key]
+            self.held[self.key] = (held_fd, users + 1)
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another run"
-            handle.close()
-            raise Locked(f"another crawl holds {self.path} ({holder})") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {utc_stamp()}")
-        handle.flush()
-        self.held[self.path] = (handle, 1)
+            os.close(fd)
+            holder = self.note.read_text("utf-8").strip() if self.note.exists() else "another run"
+            raise Locked(f"another crawl holds {self.db_path} ({holder})") from None
+        # In a read-only folder the note cannot be written: the lock holds all the same.
+        with contextlib.suppress(OSError):
+            self.note.write_text(f"pid {os.getpid()} since {utc_stamp()}", "utf-8")
+        self.held[self.key] = (fd, 1)
 
     def release(self) -> None:
-        if self.path not in self.held:
+        if self.key not in self.held:
             return
-        handle, users = self.held.pop(self.path)
+        fd, users = self.held.pop(self.key)
         if users > 1:
-            self.held[self.path] = (handle, users - 1)
+            self.held[self.key] = (fd, users - 1)
             return
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
     def __enter__(self):
         self.acquire()
@@ -221,6 +230,8 @@ class ArchiveRun:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ARCHIVE_RUN"):
+            raise NotConfigured("not a crawl (ARCHIVE_RUN is off): nothing is written")
         run = cls(crawler)
         run.lock.acquire()  # raises Locked: nothing of this crawl runs
         try:
@@ -285,6 +296,24 @@ class ArchiveRun:
                               "listing_date": response.meta.get("listing_date"),
                               "reason": f"parse: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]})
 
+    def abandon(self, exit_code: int) -> None:
+        """The spider never closed (a signal before it opened): its ledger row still says so."""
+        if self.row_id is None:
+            self.lock.release()
+            return
+        reason = ("stopped by a signal before the spider opened; the next run completes the work"
+                  if exit_code == EXIT_INTERRUPTED else "the run ended without closing its spider (a bug)")
+        try:
+            db = open_archive(self.db_path)
+            try:
+                db["crawl_runs"].update(self.row_id, {
+                    "finished_at": utc_stamp(), "finish_reason": "abandoned", "exit_code": exit_code,
+                    "health": "interrupted" if exit_code == EXIT_INTERRUPTED else "failed", "health_reason": reason})
+            finally:
+                db.close()
+        finally:
+            self.lock.release()
+
     def spider_closed(self, spider, reason):
         try:
             self._close(spider, reason)
@@ -293,6 +322,10 @@ class ArchiveRun:
             self.crawler.stats.set_value("archive/storage_error", f"{type(error).__name__}: {error}")
             self.crawler.stats.set_value("archive/exit_code", EXIT_STORAGE)
             spider.logger.error("could not record the run in the archive: %s", error)
+        except Exception:
+            # A bug in recording the run must not pass for success: exit 1, with its traceback.
+            self.crawler.stats.set_value("archive/exit_code", EXIT_CRASH)
+            spider.logger.exception("could not finish the run's record")
         finally:
             self.lock.release()
 
@@ -341,8 +374,8 @@ class ArchiveRun:
                                 else EXIT_INTERRUPTED if row["health"] == "interrupted"
                                 else EXIT_PAGES_FAILED if row["articles_failed"] or pending or waiting
                                 else EXIT_OK)
-            stats.set_value("archive/exit_code", row["exit_code"])
             db["crawl_runs"].update(self.row_id, row)
+            stats.set_value("archive/exit_code", row["exit_code"])  # only once the ledger says it too
         finally:
             db.close()
 

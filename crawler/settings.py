@@ -59,6 +59,9 @@ EXTENSIONS = {
 }
 PROGRESS_INTERVAL = 2.0
 
+# ARCHIVE_RUN (not set here, off by default): only a crawl writes the archive, its ledger and
+# WARC files. `scrapy crawl` (crawler.commands.crawl), `pilkada-archive crawl` and reparse turn it
+# on; `scrapy parse`, `shell` or `check` on a page never write anything.
 ARCHIVE_DB = "data/archive.db"
 ARCHIVE_ORIGINS: dict[str, str] = {}  # spider name -> mirror origin (same as -a origin=URL)
 ARCHIVE_BATCH_SIZE = 200

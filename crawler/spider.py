@@ -133,6 +133,11 @@ class ArchiveSpider(scrapy.Spider):
         path = parts.path
         if parts.scheme != "https" or (parts.hostname or "") not in self.real_hosts():
             return False
+        try:
+            if parts.username or parts.password or parts.port:  # never in a source's article URL
+                return False
+        except ValueError:  # a port that is not a number
+            return False
         if UNSAFE_URL.search(url) or any(segment in ("..", ".") for segment in path.split("/")):
             return False
         pattern = getattr(self, "ARTICLE_PATH", None)

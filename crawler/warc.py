@@ -14,6 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -38,6 +39,8 @@ class WarcExtension:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ARCHIVE_RUN"):
+            raise NotConfigured("not a crawl (ARCHIVE_RUN is off): no evidence is written")
         extension = cls(crawler)
         crawler.signals.connect(extension.response_received, signal=signals.response_received)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

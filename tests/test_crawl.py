@@ -133,3 +133,37 @@ def test_scrapy_crawl_does_the_whole_job(replica, tmp_path):
         "select * from crawl_runs where id in (select max(id) from crawl_runs group by source)")}
     # Besides robots.txt: at most 5 requests per source.
     assert all(r["requests"] - 1 <= 5 for r in last.values()), {s: r["requests"] for s, r in last.items()}
+
+
+@pytest.mark.parametrize("command", [["status"], ["serve"], ["reparse"],
+                                     ["crawl", "-s", "ARCHIVE_ORIGINS=junk"],
+                                     ["crawl", "-s", "ARCHIVE_DB=elsewhere.db"]])
+def test_other_commands_and_settings_refuse_bad_input_with_exit_2(tmp_path, command):
+    junk = tmp_path / "junk.db"
+    junk.write_text("this is not an archive\n")
+    db = tmp_path / "x.db" if command[0] == "crawl" else junk
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", *command, "--db", str(db)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args, words", [(["nosuch"], "unknown spider"),
+                                         (["kemendagri", "-a", "origin=notaurl"], "origin")])
+def test_scrapy_crawl_refuses_bad_input_with_exit_2(tmp_path, args, words):
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    result = subprocess.run([scrapy, "crawl", *args, "-s", f"ARCHIVE_DB={tmp_path / 'x.db'}"],
+                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_scrapy_parse_of_a_page_writes_nothing(replica, tmp_path):
+    """Debugging selectors with `scrapy parse` must not mark the production source broken."""
+    article = next(a for a in replica.manifest()["articles"] if a["source"] == "mmc_kobar")
+    page = replica.base + "/mmc_kobar" + article["url"].split(".go.id", 1)[1]
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    result = subprocess.run([scrapy, "parse", "--spider=mmc_kobar", "-c", "parse_article", page,
+                             "-s", f"ARCHIVE_DB={tmp_path / 'archive.db'}"],
+                            capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert article["title"] in result.stdout
+    assert not (tmp_path / "archive.db").exists() and not (tmp_path / "warc").exists()

@@ -32,14 +32,15 @@ def test_a_second_run_while_one_is_active_exits_75_at_once(replica, tmp_path):
         assert result.returncode == 75
         assert "another crawl holds" in result.stderr
         assert time.monotonic() - started < 30
-        # It did nothing: no archive, no ledger row, not a request to the replica.
-        assert not db.exists()
+        # It did nothing: no archive written (the lock holds an empty file), not a request.
+        assert db.stat().st_size == 0
         assert replica.server.world.requests == requests_before
-    # A symlink to the archive is the same archive, with the same lock.
-    link = tmp_path / "link.db"
-    link.symlink_to(db)
+    # A symlink or a hard link to the archive is the same archive, with the same lock.
+    (tmp_path / "symlink.db").symlink_to(db)
+    os.link(db, tmp_path / "hardlink.db")
     with RunLock(str(db)):
-        assert run_crawl(link, replica).returncode == 75
+        assert run_crawl(tmp_path / "symlink.db", replica).returncode == 75
+        assert run_crawl(tmp_path / "hardlink.db", replica).returncode == 75
 
 
 def test_a_stale_lock_file_from_a_killed_run_does_not_block(replica, tmp_path):

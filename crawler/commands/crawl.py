@@ -8,13 +8,28 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.runner import EXIT_LOCKED, ArchiveUnusable, LockedError, check_setting, crawl_in
+from crawler.runner import (
+    EXIT_LOCKED,
+    ArchiveUnusable,
+    LockedError,
+    check_setting,
+    crawl_in,
+    valid_origin,
+)
 
 
 class Command(ScrapyCrawl):
+    default_settings = {**ScrapyCrawl.default_settings, "ARCHIVE_RUN": True}
+
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("scrapy crawl takes one spider (pilkada-archive crawl runs several)")
+        if args[0] not in self.crawler_process.spider_loader.list():
+            raise UsageError(f"unknown spider {args[0]!r}; known: {self.crawler_process.spider_loader.list()}",
+                             print_help=False)
+        origin = (opts.spargs or {}).get("origin")
+        if origin is not None and not valid_origin(origin):
+            raise UsageError(f"-a origin wants the mirror's http(s) URL, got {origin!r}", print_help=False)
         for pair in getattr(opts, "set", None) or []:
             name, _, value = pair.partition("=")
             try:
