@@ -60,13 +60,16 @@ RELATIVE = re.compile(
 
 # Strength of each kind of evidence: structured metadata first, then what the page states about
 # itself, then what a listing says, then dates in the story's lead and caption.
-KIND_ORDER = ["api", "jsonld", "meta", "time", "bullet", "dateline", "listing", "lead", "caption",
-              "relative", "title"]
+# "nextdata": a Next.js page's own JSON; "microdata": itemprop/RDFa attributes; "header": a full
+# date written visibly next to the title; "feed": an RSS/Atom item or a CMS API listing entry.
+KIND_ORDER = ["api", "jsonld", "nextdata", "microdata", "meta", "time", "bullet", "header", "dateline",
+              "listing", "feed", "lead", "caption", "relative", "title"]
+ISO_KINDS = ("api", "jsonld", "nextdata", "microdata", "meta", "time", "feed")
 RANK = {"high": 3, "medium": 2, "low": 1}
 STORY_KINDS = {"lead", "caption"}
-CONFIDENCE = {"api": "high", "jsonld": "high", "meta": "high", "time": "high", "bullet": "high",
-              "dateline": "high", "listing": "high", "lead": "medium", "caption": "medium",
-              "relative": "medium"}
+CONFIDENCE = {"api": "high", "jsonld": "high", "nextdata": "high", "microdata": "high", "meta": "high",
+              "time": "high", "bullet": "high", "header": "high", "dateline": "high", "listing": "high",
+              "feed": "high", "lead": "medium", "caption": "medium", "relative": "medium"}
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
     if kind == "title":
         return None
     confidence = CONFIDENCE.get(kind, "low")
-    if kind in ("api", "jsonld", "meta", "time") and (stamp := parse_iso(text)):
+    if kind in ISO_KINDS and (stamp := parse_iso(text)):
         if len(text) == 10:  # a date without a time of day
             return DateResult(text, None, text, f"{kind}: iso", confidence)
         return _stamp_result(stamp, text, f"{kind}: iso", confidence)
