@@ -96,7 +96,7 @@ def _paragraphs(release: Release, titles: dict[str, str], figure) -> list[str]:
         html = escape(text)
         if index == 0:
             html = escape(_dateline(release)) + html
-        if index == len(release.paragraphs) - 1:
+        if index == len(release.paragraphs) - 1 and release.unit:
             html += f" ({escape(release.unit)})"
         for position, slug in release.inserts:
             if position == index and slug in titles:
