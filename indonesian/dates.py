@@ -61,15 +61,17 @@ RELATIVE = re.compile(
 # Strength of each kind of evidence: structured metadata first, then what the page states about
 # itself, then what a listing says, then dates in the story's lead and caption.
 # "nextdata": a Next.js page's own JSON; "microdata": itemprop/RDFa attributes; "header": a full
-# date written visibly next to the title; "feed": an RSS/Atom item or a CMS API listing entry.
+# date written visibly next to the title; "feed": an RSS/Atom item or a CMS API listing entry;
+# "lead_written": "Senin, 23 Juli 2018" (weekday and full date) in the lead, the report's own date
+# when the lead has no "Hari (D/M)": low, so any other evidence wins.
 KIND_ORDER = ["api", "jsonld", "nextdata", "microdata", "meta", "time", "bullet", "header", "dateline",
-              "listing", "feed", "lead", "caption", "relative", "title"]
+              "listing", "feed", "lead", "caption", "lead_written", "relative", "title"]
 ISO_KINDS = ("api", "jsonld", "nextdata", "microdata", "meta", "time", "feed")
 RANK = {"high": 3, "medium": 2, "low": 1}
 STORY_KINDS = {"lead", "caption"}
 CONFIDENCE = {"api": "high", "jsonld": "high", "nextdata": "high", "microdata": "high", "meta": "high",
               "time": "high", "bullet": "high", "header": "high", "dateline": "high", "listing": "high",
-              "feed": "high", "lead": "medium", "caption": "medium", "relative": "medium"}
+              "feed": "high", "lead": "medium", "caption": "medium", "lead_written": "low", "relative": "medium"}
 
 
 @dataclass(frozen=True)
