@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.gold import token_prf
 from crawler.replay import items_from, offline_spider, pipelines, response, through
-from indonesian.text import leaked_phrases
+from indonesian.text import clean_whitespace, leaked_phrases
 from replica import pages, zoo
 from replica.corpus import BULAN, HARI, MMC_HOST, Release, slugify
 
@@ -97,7 +97,7 @@ def gold_pages() -> list[dict]:
             shown = "full" if family != "classic" else text["shape"]
             out.append({"family": family, "id": text["id"], "url": f"{MMC_HOST}/berita/{slugify(text['title'])}",
                         "html": render(family, text, seed), "title": text["title"],
-                        "body": "\n\n".join(text["paragraphs"]), "date": text["published"][:10], "shown": shown})
+                        "body": "\n\n".join(map(clean_whitespace, text["paragraphs"])), "date": text["published"][:10], "shown": shown})
     return out
 
 

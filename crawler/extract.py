@@ -294,3 +294,20 @@ def strip_site_name(page_title: str, site_names: tuple[str, ...]) -> str:
     for name in site_names:
         text = re.sub(rf"^\s*{re.escape(name)}\s*[-|–—:]\s*|\s*[-|–—:]\s*{re.escape(name)}\s*$", "", text, flags=re.I)
     return text
+
+
+def weekday_full_dates(paragraphs: list[str]) -> list[str]:
+    """"Senin, 23 Juli 2018" in the first paragraphs: a weekday, then a written-out full date.
+
+    The lead states the report's day this way on about one page in seven (real-text-facts.md);
+    a written-out date without its weekday is more often a schedule, so it is not taken.
+    """
+    from indonesian.dates import FULL_DATE, WEEKDAY_BEFORE
+
+    found = []
+    for paragraph in paragraphs[:2]:
+        for match in FULL_DATE.finditer(paragraph):
+            before = WEEKDAY_BEFORE.search(paragraph[max(0, match.start() - 12): match.start()])
+            if before:
+                found.append(paragraph[match.start() - len(before[0]): match.end()])
+    return found

@@ -30,6 +30,7 @@ from crawler.extract import (
     strip_site_name,
     time_datetime,
     title_heading,
+    weekday_full_dates,
 )
 from crawler.spider import ArchiveSpider
 from indonesian.text import match_key
@@ -154,6 +155,7 @@ class NewsSpider(Discovering, ArchiveSpider):
             *({"kind": "dateline", "text": m[1]} for m in map(DATELINE_TEXT.match, paragraphs[:3]) if m),
             {"kind": "lead", "text": " ".join(paragraphs[:2])},
             *({"kind": "caption", "text": c} for c in captions),
+            *({"kind": "lead_written", "text": d} for d in weekday_full_dates(paragraphs)),
             {"kind": "title", "text": title},
         ]
         images = ld_images(ld) or [meta(response, "og:image"), *body_images]
