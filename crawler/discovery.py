@@ -67,9 +67,15 @@ def previous_discovery(db_path: str | None, source: str) -> dict[str, int]:
 
 def plan(previous: dict[str, int], incremental: bool) -> tuple[str, ...]:
     """The strategies to try: all of them on a full run; on an incremental one, those that found
-    articles last time (all of them again if none did)."""
+    articles last time (all of them again if none did), less those a paginated newest-first list
+    of the same site makes redundant: the WordPress API or Drupal's ``/node`` pages stop at the
+    first page of known articles, where a sitemap lists everything and a feed only the newest."""
     worked = tuple(s for s in STRATEGIES if previous.get(s, 0) > 0)
-    return worked if incremental and worked else STRATEGIES
+    if not incremental or not worked:
+        return STRATEGIES
+    if {"wp_json", "drupal_node"} & set(worked):
+        worked = tuple(s for s in worked if s not in ("robots_sitemap", "sitemap", "feed"))
+    return worked
 
 
 class Discovering:
