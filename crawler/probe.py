@@ -29,6 +29,7 @@ from crawler.origins import Mirror
 from crawler.replay import offline_spider, pipelines, through
 from crawler.spider import is_loopback
 from indonesian.text import leaked_phrases
+from indonesian.urls import host_of
 
 MAX_REQUESTS = 20
 DELAY = 2.0  # seconds between two requests to a real site
@@ -150,7 +151,8 @@ class Probe:
                     self.try_strategy(strategy, [r.rstrip("/") + p for r in roots for p in PROBES[strategy]])
                 elif strategy == "listing":
                     self.try_strategy(strategy, list(self.spider.LISTING_PAGES))
-                elif strategy == "crawl" and not any(s["articles"] for s in self.strategies.values()):
+                elif strategy == "crawl" and not any(host_of(a) in {host_of(r) for r in roots}
+                                                     for s in self.strategies.values() for a in s["articles"]):
                     self.try_strategy(strategy, [r.rstrip("/") + "/" for r in roots])
             except Budget:
                 break
@@ -174,6 +176,8 @@ class Probe:
         seen: list[str] = []
         for record in self.strategies.values():
             seen += [a for a in record["articles"] if a not in seen]
+        own = {host_of(r) for r in self.spider.discovery_roots()}
+        seen.sort(key=lambda url: host_of(url) not in own)  # the source's own host first, copies after
         for url in seen[: self.sample]:
             try:
                 got = self.fetch(url)
