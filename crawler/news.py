@@ -1,9 +1,16 @@
 """A declarative base for HTML news sites: a source module names its pages and selectors, this
-class discovers articles (listings, month archives, in-article links) and extracts them.
+class discovers articles (``crawler.discovery``: sitemaps, feeds, CMS listings, the configured
+listings, a bounded crawl, in-article links) and extracts them.
 
-Extraction order of trust: JSON-LD and meta tags, then the source's selectors, then the
-generic extractor (``crawler.extract.generic_paragraphs``). Every piece of date evidence is
-collected with its kind; ``crawler.pipelines.ResolveDatePipeline`` ranks them.
+Extraction does not need the right class names: the source's selectors come first, and every
+field falls back to what any layout shows (``crawler.extract``). Body: the selectors' largest
+match, else a Next.js page's ``__NEXT_DATA__`` article, else the densest block of paragraphs,
+else every text block (``generic``); ``parser`` names the path. Title: JSON-LD, Next.js data,
+og:title, the selectors, the heading the ``<title>`` names or the ``<h1>`` nearest the body, the
+``<title>`` without the site's name. Every piece of date evidence is collected with its kind
+(JSON-LD, Next.js data, microdata/RDFa, meta tags, ``<time datetime>``, the bullet lines, a full
+date line next to the title, the listing or feed, dateline, lead, captions);
+``crawler.pipelines.ResolveDatePipeline`` ranks them and ``date_method`` names the one used.
 """
 
 from __future__ import annotations

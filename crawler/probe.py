@@ -45,6 +45,9 @@ FIXTURE_FIELDS = [
 ]
 PURE_PIPELINES = ["CleanPipeline", "StripBoilerplatePipeline", "ResolveDatePipeline", "TagPipeline",
                   "LinkRegionsPipeline"]
+# A probe is no run: it neither locks nor opens the archive, nor writes WARC files.
+NO_RUN = {"EXTENSIONS": {"crawler.runs.ArchiveRun": None, "crawler.warc.WarcExtension": None,
+                         "crawler.progress.ProgressExtension": None}}
 CALLBACKS = {"robots_sitemap": "parse_robots", "sitemap": "parse_sitemap", "feed": "parse_feed_or_home",
              "wp_json": "parse_wp_json", "drupal_node": "parse_drupal_node", "listing": "parse_listing",
              "crawl": "parse_crawl"}
@@ -76,7 +79,7 @@ class Probe:
 
     def __post_init__(self):
         # The mirror is set afterwards: a loopback origin would change the crawler's frozen settings.
-        self.crawler, self.spider = offline_spider(self.source)
+        self.crawler, self.spider = offline_spider(self.source, settings=NO_RUN)
         self.spider.mirror = Mirror(self.spider.HOSTS, self.origin or None)
         self.delay = 0.0 if is_loopback(self.origin) else DELAY
 
@@ -242,7 +245,7 @@ class Probe:
             got = article["fetched"]
             name = f"probe-{index + 1}-{got.url.rstrip('/').rsplit('/', 1)[-1][:40] or 'page'}"
             (folder / f"{name}.page.html").write_bytes(got.body)
-            crawler, spider = offline_spider(self.source, origin=f"{FIXTURE_ORIGIN}/{self.source}")
+            crawler, spider = offline_spider(self.source, settings=NO_RUN, origin=f"{FIXTURE_ORIGIN}/{self.source}")
             replay = Probe.__new__(Probe)
             replay.crawler, replay.spider = crawler, spider
             expected = replay.extract(got)
