@@ -178,7 +178,7 @@ class Discovering:
         if known and not known.get("recheck") and not (listing_date and known.get("weak_date")):
             return None, True
         meta = {"listing_date": listing_date, "listing_kind": date_kind} if listing_date else {}
-        return self.article_request(url, meta=meta, dont_filter=url in self.linked), False
+        return self.article_request(url, meta=meta, dont_filter=url in self.undated), False
 
     # -- start ---------------------------------------------------------------------------------
 

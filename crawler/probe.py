@@ -40,7 +40,7 @@ FIXTURE_ORIGIN = "http://replica.test"  # frozen pages are replayed as if fetche
 FIXTURE_FIELDS = [
     "url", "title", "body", "published_date", "published_at", "date_method", "date_confidence",
     "author", "dateline", "source_unit", "captions", "related", "tags", "image_urls", "aliases",
-    "election_related", "election_types", "election_stages", "institutions", "regions",
+    "election_related", "election_types", "election_stages", "focus_stage", "institutions", "regions",
     "publisher_region", "parser",
 ]
 PURE_PIPELINES = ["CleanPipeline", "StripBoilerplatePipeline", "ResolveDatePipeline", "TagPipeline",
