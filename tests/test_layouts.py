@@ -47,6 +47,8 @@ def report():
 
 
 # The targets; each family's measured value (python -m bench.layouts) is at or above them.
+# Slow (two seconds of extraction): make test-fast stays under ten.
+@pytest.mark.slow
 @pytest.mark.parametrize("family", [*FAMILIES, "overall"])
 def test_gold_targets_in_every_family(report, family):
     scores = report["families"][family]["project"]
@@ -61,10 +63,12 @@ def test_gold_targets_in_every_family(report, family):
     assert scores["dated_without_evidence"] == 0
 
 
+@pytest.mark.slow
 def test_overall_full_date_target(report):
     assert report["families"]["overall"]["project"]["date_full"] >= 0.99
 
 
+@pytest.mark.slow
 def test_each_family_dates_from_its_own_evidence(report):
     first = {family: counts.most_common(1)[0][0] for family, counts in report["methods"].items()}
     assert first == {"wordpress": "time: iso", "drupal": "microdata: iso", "nextjs": "nextdata: iso",
