@@ -47,6 +47,7 @@ PROBES = {  # strategy -> paths tried on each root
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 MAX_SITEMAPS = 50  # sitemap files followed from indexes, per run
 DISCOVERY_META = {"handle_httpstatus_all": True, "dont_retry": False}
+ABSENT = (404, 410)  # the site does not have this page: a configured listing it lacks is no failed page
 
 
 def previous_discovery(db_path: str | None, source: str) -> dict[str, int]:
@@ -113,7 +114,10 @@ class Discovering:
         fetches a home page again that the feed probe fetched: it reads it differently).
 
         A probe of an endpoint the site may not have is silent when it fails; a page a probe
-        led to (``follow_up=True``: a listing's next page, a month) is a failed page if it fails.
+        led to (``follow_up=True``: a listing's next page, a month) is a failed page if it fails,
+        and so is a configured listing (``configured=True``) unless the site answers that it has
+        no such page (404, 410): a 500 or a dropped connection there must keep the run from
+        saying ok, a listing the site does not have is left to the other strategies.
         """
         key = f"{strategy == 'crawl'}|{url}"
         if key in self.requested:
@@ -122,14 +126,18 @@ class Discovering:
         self.pending += 1
         return scrapy.Request(url, callback=self._answered(callback), errback=self._discovery_error,
                               dont_filter=True, meta={**DISCOVERY_META, "canonical": url, "evidence": False,
-                                                      "kind": "discovery", "strategy": strategy, **meta})
+                                                      # "listing": a failed one is retried as a listing
+                                                      # (by a later run's discovery), never as an article
+                                                      "kind": "listing", "discovery": True,
+                                                      "strategy": strategy, **meta})
 
     def _answered(self, callback):
         def wrapped(response):
             try:
                 if response.status < 400:
                     yield from callback(response) or ()
-                elif response.meta.get("follow_up"):
+                elif response.meta.get("follow_up") or (response.meta.get("configured")
+                                                         and response.status not in ABSENT):
                     self.page_failed(self.canonical(response), f"HTTP {response.status}", kind="listing",
                                      status=response.status)
                 else:
@@ -143,7 +151,7 @@ class Discovering:
 
     def _discovery_error(self, failure):
         self.pending -= 1
-        if failure.request.meta.get("follow_up"):
+        if failure.request.meta.get("follow_up") or failure.request.meta.get("configured"):
             self.record_failure(failure)
         self.logger.info("discovery: %s failed: %s", failure.request.meta.get("canonical"), failure.getErrorMessage())
         yield from self._when_all_answered()
@@ -196,7 +204,7 @@ class Discovering:
                         yield request
         if "listing" in self.discovery_plan:
             for url in self.LISTING_PAGES:
-                request = self.discovery_request(url, self.parse_listing, "listing")
+                request = self.discovery_request(url, self.parse_listing, "listing", configured=True)
                 if request is not None:
                     yield request
 

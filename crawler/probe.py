@@ -121,7 +121,7 @@ class Probe:
         for output in callback(self.response(got, {"strategy": strategy})) or []:
             if not isinstance(output, Request):
                 continue
-            if output.meta.get("kind") == "discovery":
+            if output.meta.get("discovery"):
                 follow.append(output)
             elif output.meta.get("canonical"):
                 articles.append(output.meta["canonical"])
