@@ -1,7 +1,7 @@
 """``pilkada-archive probe SOURCE``: the operator's first contact with a source.
 
 A handful of polite requests (at most ``MAX_REQUESTS``, one at a time, ``DELAY`` seconds apart on
-a real site): which discovery strategies answer and how many articles each lists, then a sample
+a real site, none that the site's robots.txt disallows): which discovery strategies answer and how many articles each lists, then a sample
 of articles run through the spider and the pure pipelines, each shown with its title, date and
 ``date_method``, body length, parser path and leaked boilerplate. ``--save-fixtures DIR`` writes
 every sampled page as a frozen fixture (``DIR/<source>/<name>.page.html``, ``.meta.json``,
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from itemadapter import ItemAdapter
+from protego import Protego
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
@@ -76,6 +77,7 @@ class Probe:
     fetched: list[Fetched] = field(default_factory=list)
     strategies: dict[str, dict] = field(default_factory=dict)  # strategy -> {urls: {url: status}, articles: [...]}
     articles: list[dict] = field(default_factory=list)
+    robots: dict = field(default_factory=dict)  # host -> its parsed robots.txt
 
     def __post_init__(self):
         # The mirror is set afterwards: a loopback origin would change the crawler's frozen settings.
@@ -85,9 +87,24 @@ class Probe:
 
     # -- fetching ------------------------------------------------------------------------------
 
+    def allowed(self, canonical: str) -> bool:
+        """What the site's robots.txt allows this probe (robots.txt itself always)."""
+        if canonical.endswith("/robots.txt"):
+            return True
+        host = host_of(canonical)
+        if host not in self.robots:
+            got = self.fetch(canonical.split("/", 3)[0] + "//" + host + "/robots.txt")
+            text = got.body.decode("utf-8", "replace") if got.status == 200 else ""
+            self.robots[host] = Protego.parse(text)
+        return self.robots[host].can_fetch(canonical, USER_AGENT)
+
     def fetch(self, canonical: str) -> Fetched:
         if self.requests >= self.max_requests:
             raise Budget
+        if not self.allowed(canonical):
+            got = Fetched(canonical, None, error="disallowed by robots.txt")
+            self.fetched.append(got)
+            return got
         if self.requests and self.delay:
             time.sleep(self.delay)
         self.requests += 1
@@ -101,6 +118,9 @@ class Probe:
         except (urllib.error.URLError, OSError) as error:
             got = Fetched(canonical, None, error=str(getattr(error, "reason", error)))
         self.fetched.append(got)
+        if canonical.endswith("/robots.txt"):
+            text = got.body.decode("utf-8", "replace") if got.status == 200 else ""
+            self.robots.setdefault(host_of(canonical), Protego.parse(text))
         return got
 
     def response(self, got: Fetched, meta: dict | None = None):

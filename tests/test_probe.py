@@ -76,3 +76,10 @@ def test_the_command_prints_the_report_and_exits_by_its_verdict(replica, tmp_pat
     assert len(list((tmp_path / "mmc_kobar").glob("*.expected.json"))) == 3
     nothing = subprocess.run([*command[:6], f"{replica.base}/nothing-here"], capture_output=True, text=True, timeout=120)
     assert nothing.returncode == 4 and "NONE (the source would be broken)" in nothing.stdout
+
+
+def test_the_probe_fetches_nothing_robots_txt_disallows(probed):
+    _, _, result, _ = probed
+    assert not result.allowed("https://mmc.kotawaringinbaratkab.go.id/search?q=pilkada")  # Disallow: /search
+    assert result.allowed("https://mmc.kotawaringinbaratkab.go.id/berita/x")
+    assert sum(f.url.endswith("/robots.txt") for f in result.fetched) <= 2  # once per host
