@@ -42,6 +42,7 @@ gold: install
 
 eval: install
 	$(BIN)/python -m bench.evaluate
+	$(BIN)/python -m bench.layouts
 
 bench: install
 	$(BIN)/python -m bench.run

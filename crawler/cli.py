@@ -287,6 +287,23 @@ def publish(directory, db, keep):
     click.echo("serve it (read-only, any number of processes): " + shlex.join(serve_command(snapshot.path)))
 
 
+@main.command()
+@click.argument("source")
+@click.option("--origin", metavar="URL", help="probe a mirror instead of the real site, e.g. http://127.0.0.1:8000/mmc_kobar")
+@click.option("--save-fixtures", metavar="DIR", type=click.Path(file_okay=False),
+              help="write the sampled pages as frozen fixtures with expected JSON (DIR/SOURCE/...) for review")
+@click.option("--sample", type=click.IntRange(1, 10), default=3, show_default=True, help="articles to extract")
+def probe(source, origin, save_fixtures, sample):
+    """First contact with a source: which discovery answers, and a sample of articles as parsed."""
+    from crawler.probe import probe as run_probe
+
+    if source not in _sources():
+        raise UsageError(f"unknown source {source!r}: one of {', '.join(_sources())}")
+    report, code = run_probe(source, origin, save_fixtures, sample)
+    click.echo(report)
+    sys.exit(code)
+
+
 CHECKOUT = Path(__file__).resolve().parent.parent
 
 

@@ -7,9 +7,10 @@ then :func:`generic_paragraphs` (every paragraph of the page that is not navigat
 from __future__ import annotations
 
 import json
+import re
 
 from lxml import etree
-from parsel import Selector
+from parsel import Selector, SelectorList
 
 from indonesian.text import clean_text, clean_whitespace
 
@@ -109,3 +110,211 @@ def _collect(element, texts: list[str]) -> None:
                     texts.append(text)
         else:
             _collect(child, texts)
+
+
+# Layout-independent extraction: what a page says about itself whatever its class names. -------
+
+ARTICLE_KEYS = ("content", "body", "articleBody", "article_body", "html", "isi")
+TITLE_KEYS = ("title", "headline", "judul", "name")
+DATE_KEYS = ("publishedAt", "published_at", "datePublished", "date_published", "publishDate",
+             "createdAt", "created_at", "date", "tanggal")
+PUBLISHED_META = ("article:published_time", "og:published_time", "datePublished", "pubdate",
+                  "publishdate", "publish-date", "DC.date.issued", "dcterms.created", "date")
+OUTSIDE_ARTICLE = {"aside", "nav", "footer", "form"}
+MEDIA_TAGS = ("img", "amp-img", "picture", "video", "iframe")
+
+
+def next_data(response) -> dict:
+    """The article object of a Next.js page (``<script id="__NEXT_DATA__">``), or ``{}``.
+
+    Next.js puts the page's data under ``props.pageProps`` with names the site chooses; the
+    article is the first object holding a title-like and a body-like string.
+    """
+    raw = response.css("script#__NEXT_DATA__::text").get()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    stack = [data.get("props", data)]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            title = next((node[k] for k in TITLE_KEYS if isinstance(node.get(k), str)), None)
+            body = next((node[k] for k in ARTICLE_KEYS if isinstance(node.get(k), str) and len(node[k]) > 200), None)
+            if title and body:
+                date = next((node[k] for k in DATE_KEYS if isinstance(node.get(k), str)), None)
+                return {"title": title, "body": body, "date": date}
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return {}
+
+
+def _outside_article(element) -> bool:
+    return any(isinstance(a.tag, str) and a.tag in OUTSIDE_ARTICLE for a in element.iterancestors())
+
+
+def microdata_date(response) -> str | None:
+    """``itemprop="datePublished"`` (microdata) or RDFa ``dc:created``/``dc:date`` (Drupal 7)."""
+    for node in response.xpath('//*[@itemprop="datePublished"] | //*[contains(concat(" ", @property, " "), " dc:created ")]'
+                               ' | //*[contains(concat(" ", @property, " "), " dc:date ")]'):
+        value = node.attrib.get("content") or node.attrib.get("datetime")
+        if value and not _outside_article(node.root):
+            return value.strip()
+    return None
+
+
+def published_meta(response) -> str | None:
+    for name in PUBLISHED_META:
+        if value := meta(response, name):
+            return value
+    return response.css('meta[itemprop="datePublished"]::attr(content)').get()
+
+
+def time_datetime(response) -> str | None:
+    """The first ``<time datetime>`` of the article (not of a sidebar, menu or footer)."""
+    for node in response.css("time[datetime]"):
+        if not _outside_article(node.root):
+            return node.attrib["datetime"].strip()
+    return None
+
+
+def densest_block(response, minimum_words: int = 20) -> SelectorList:
+    """The element whose own paragraphs hold the most text: the article body when no selector
+    names it. ``<p>`` children count (link text against them: a list of links is not prose).
+
+    A one-element ``SelectorList``, or an empty one when no element outside menus, sidebars and
+    footers has two paragraphs and ``minimum_words`` in all.
+    """
+    best, best_score = None, 0
+    for node in response.xpath("//body//*[p]"):
+        element = node.root
+        if element.tag in OUTSIDE_ARTICLE or _outside_article(element):
+            continue
+        texts = [" ".join(p.itertext()).strip() for p in element if p.tag == "p"]
+        linked = sum(len(" ".join(a.itertext())) for p in element if p.tag == "p" for a in p.iter("a"))
+        score = sum(len(t) for t in texts) - 2 * linked
+        words = sum(len(t.split()) for t in texts)
+        if score > best_score and words >= minimum_words and len([t for t in texts if t]) >= 2:
+            best, best_score = node, score
+    return SelectorList([best] if best is not None else [])
+
+
+def largest(nodes: SelectorList) -> SelectorList:
+    """Of the elements a source's body selector matches, the one with the most text (a Drupal
+    node has a ``.field-item`` per field: image, body, tags)."""
+    if len(nodes) <= 1:
+        return nodes
+    return SelectorList([max(nodes, key=lambda n: len(" ".join(n.root.itertext()).strip()))])
+
+
+def media_blocks(container) -> list:
+    """Children of the body that hold a photo: their text is the photo's caption."""
+    found = []
+    for node in container:
+        for child in node.xpath("./*"):
+            if child.root.tag != "p" and any(True for _ in child.root.iter(*MEDIA_TAGS)):
+                found.append(child)
+    return found
+
+
+def title_heading(response, body_node=None, page_title: str = "") -> str | None:
+    """The heading that names the article: one whose text the page's ``<title>`` contains, else
+    the ``<h1>`` nearest before the body (document order), never a sidebar's heading."""
+    headings = [h for h in response.xpath("//body//*[self::h1 or self::h2 or self::h3 or self::h4]")
+                if not _outside_article(h.root)]
+    texts = [(h, clean_whitespace(" ".join(h.root.itertext()))) for h in headings]
+    key = clean_whitespace(page_title).lower()
+    in_title = [t for h, t in texts if len(t) > 10 and t.lower() in key]
+    if in_title:
+        return max(in_title, key=len)
+    h1s = [(h, t) for h, t in texts if h.root.tag == "h1" and t]
+    if not h1s:
+        return None
+    if body_node is not None:
+        order = {e: i for i, e in enumerate(response.xpath("//body")[0].root.iter())}
+        body_at = order.get(body_node.root, 0)
+        before = [(order.get(h.root, 0), t) for h, t in h1s if order.get(h.root, 0) < body_at]
+        if before:
+            return max(before)[1]
+    return h1s[0][1]
+
+
+def header_date_line(response, title: str | None, body_node=None) -> str | None:
+    """A visible line that is mostly a full date (with year), nearest to the title in the DOM.
+
+    Header regions differ per theme ("Diposting pada 17 Januari 2023", "<i class=fa-calendar>
+    Selasa, 17 Januari 2023 | 09:30 WIB", "17/01/2023 09:30"); what they share is a short text
+    node holding a date, a few steps from the title element, outside the body, menus, sidebars,
+    footers and photo captions. Distance: steps up to the common ancestor and down again.
+    """
+    from indonesian.dates import FULL_DATE, NUMERIC_DATE
+
+    if not title:
+        return None
+    body = response.xpath("//body")
+    if not body:
+        return None
+    target = clean_whitespace(title).lower()
+    title_node = next((e for e in body[0].root.iter("h1", "h2", "h3", "h4")
+                       if clean_whitespace(" ".join(e.itertext())).lower() == target), None)
+    if title_node is None:
+        return None
+    title_path = [title_node, *title_node.iterancestors()]
+    depth_of = {e: len(title_path) - 1 - i for i, e in enumerate(title_path)}
+    skip = body_node.root if body_node is not None else None
+    best = None
+    for node in body[0].root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        # A text node belongs to its element (``.text``) or, after a child, to the parent (``.tail``).
+        for element, raw in ((node, node.text), (node.getparent(), node.tail)):
+            text = clean_whitespace(raw or "")
+            if element is None or not text or len(text) > 90 or element.tag in ("script", "style"):
+                continue
+            if FULL_DATE.search(text) or NUMERIC_DATE.search(text):
+                best = _nearer(best, element, text, title_path, depth_of, skip)
+    return best[1] if best else None
+
+
+def _nearer(best, element, text, title_path, depth_of, skip):
+    ancestors = [element, *element.iterancestors()]
+    if any(True for a in ancestors[:2] for _ in a.iter(*MEDIA_TAGS)):
+        return best  # a photo's caption, whatever its markup
+    if (skip is not None and skip in ancestors) or _outside_article(element) or any(
+            isinstance(a.tag, str) and a.tag in ("figure", "figcaption") for a in ancestors):
+        return best
+    common = next((a for a in ancestors if a in depth_of), None)
+    if common is None:
+        return best
+    distance = ancestors.index(common) + (len(title_path) - 1 - depth_of[common])
+    if distance <= 6 and (best is None or distance < best[0]):
+        return (distance, text)
+    return best
+
+
+def strip_site_name(page_title: str, site_names: tuple[str, ...]) -> str:
+    """``<title>`` without the site's name before or after it ("MMC Kobar - X", "X | MMC Kobar")."""
+    text = clean_whitespace(page_title)
+    for name in site_names:
+        text = re.sub(rf"^\s*{re.escape(name)}\s*[-|–—:]\s*|\s*[-|–—:]\s*{re.escape(name)}\s*$", "", text, flags=re.I)
+    return text
+
+
+def weekday_full_dates(paragraphs: list[str]) -> list[str]:
+    """"Senin, 23 Juli 2018" in the first paragraphs: a weekday, then a written-out full date.
+
+    The lead states the report's day this way on about one page in seven (real-text-facts.md);
+    a written-out date without its weekday is more often a schedule, so it is not taken.
+    """
+    from indonesian.dates import FULL_DATE, WEEKDAY_BEFORE
+
+    found = []
+    for paragraph in paragraphs[:2]:
+        for match in FULL_DATE.finditer(paragraph):
+            before = WEEKDAY_BEFORE.search(paragraph[max(0, match.start() - 12): match.start()])
+            if before:
+                found.append(paragraph[match.start() - len(before[0]): match.end()])
+    return found

@@ -1,23 +1,51 @@
 """A declarative base for HTML news sites: a source module names its pages and selectors, this
-class discovers articles (listings, month archives, in-article links) and extracts them.
+class discovers articles (``crawler.discovery``: sitemaps, feeds, CMS listings, the configured
+listings, a bounded crawl, in-article links) and extracts them.
 
-Extraction order of trust: JSON-LD and meta tags, then the source's selectors, then the
-generic extractor (``crawler.extract.generic_paragraphs``). Every piece of date evidence is
-collected with its kind; ``crawler.pipelines.ResolveDatePipeline`` ranks them.
+Extraction does not need the right class names: the source's selectors come first, and every
+field falls back to what any layout shows (``crawler.extract``). Body: the selectors' largest
+match, else a Next.js page's ``__NEXT_DATA__`` article, else the densest block of paragraphs,
+else every text block (``generic``); ``parser`` names the path. Title: JSON-LD, Next.js data,
+og:title, the selectors, the heading the ``<title>`` names or the ``<h1>`` nearest the body, the
+``<title>`` without the site's name. Every piece of date evidence is collected with its kind
+(JSON-LD, Next.js data, microdata/RDFa, meta tags, ``<time datetime>``, the bullet lines, a full
+date line next to the title, the listing or feed, dateline, lead, captions);
+``crawler.pipelines.ResolveDatePipeline`` ranks them and ``date_method`` names the one used.
 """
 
 from __future__ import annotations
 
 import re
 
-from crawler.extract import block_texts, generic_paragraphs, json_ld, ld_author, ld_images, meta
+from parsel import Selector, SelectorList
+
+from crawler.discovery import Discovering
+from crawler.extract import (
+    block_texts,
+    densest_block,
+    generic_paragraphs,
+    header_date_line,
+    json_ld,
+    largest,
+    ld_author,
+    ld_images,
+    media_blocks,
+    meta,
+    microdata_date,
+    next_data,
+    published_meta,
+    strip_site_name,
+    time_datetime,
+    title_heading,
+    weekday_full_dates,
+)
 from crawler.spider import ArchiveSpider
 from indonesian.text import match_key
 
 DATELINE_TEXT = re.compile(r"^(.{3,60}?)\s+[–—-]\s")  # "Pangkalan Bun, 31 Januari 2025 – ..."
 
 
-class NewsSpider(ArchiveSpider):
+class NewsSpider(Discovering, ArchiveSpider):
     LISTING_PAGES: tuple[str, ...] = ()  # canonical URLs of the first listing pages
     ARTICLE_PATH: re.Pattern  # paths of article pages (in-article links are followed to these)
 
@@ -31,27 +59,30 @@ class NewsSpider(ArchiveSpider):
     PAGE_AUTHOR = ""
     BODY_IMAGES = "img::attr(src)"
     SAME_PAGE_LINKS = 'link[rel="canonical"]::attr(href), link[rel="shortlink"]::attr(href)'
+    SITE_NAMES: tuple[str, ...] = ()  # the site's name, as it stands before or after a page's <title>
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.init_discovery()
 
     async def start(self):
         if self.url_list is not None:
             for url in self.url_list:
                 yield self.article_request(url)
             return
-        for url in self.LISTING_PAGES:
-            yield self.request(url, self.parse_listing, meta={"kind": "listing"}, dont_filter=True)
+        for request in self.discovery_start():
+            yield request
 
     def parse_listing(self, response):
         months = [self.absolute(response, h) for h in response.css(self.ARCHIVE_MONTH).getall()] \
             if self.ARCHIVE_MONTH else []
+        follow = self.follow_listing
         if months and not self.incremental:
             for month in months:
-                yield self.request(month, self.parse_listing, meta={"kind": "listing"})
+                yield from filter(None, [follow(month)])
         elif months:
             # Newest month first, and the next one only while a month still has news for us.
-            yield self.request(months[0], self.parse_listing, meta={"kind": "listing", "months": months[1:]})
+            yield from filter(None, [follow(months[0], months=months[1:])])
         known_on_page = 0
         entries = response.css(self.LISTING_ITEM)
         self.count_listing_entries(len(entries))
@@ -61,6 +92,7 @@ class NewsSpider(ArchiveSpider):
             self.page_failed(self.canonical(response), "listing page without entries", kind="listing")
         for entry in entries:
             url = self.absolute(response, entry.css(self.LISTING_LINK).get(""))
+            self.discovered("listing", url)
             listing_date = " ".join(entry.css(self.LISTING_DATE).getall()).strip()
             known = self.known.get(url, {})
             # A known page is fetched again only when re-checked, or when this listing states
@@ -72,47 +104,71 @@ class NewsSpider(ArchiveSpider):
         all_known = self.incremental and known_on_page == len(entries)
         next_page = response.css(self.NEXT_PAGE).get()
         if next_page and not all_known:
-            yield self.request(self.absolute(response, next_page), self.parse_listing, meta={"kind": "listing"})
+            yield from filter(None, [follow(self.absolute(response, next_page))])
         later_months = response.meta.get("months")
         if later_months and not all_known:
-            yield self.request(later_months[0], self.parse_listing,
-                               meta={"kind": "listing", "months": later_months[1:]})
+            yield from filter(None, [follow(later_months[0], months=later_months[1:])])
+
+    def follow_listing(self, url: str, **meta):
+        """The next page or month of a listing: a discovery request that is a failed page if it fails."""
+        return self.discovery_request(url, self.parse_listing, "listing", follow_up=True, **meta)
 
     def parse_article(self, response):
+        """One article page. Every field falls back to what does not need the source's class
+        names: structured data, the densest block of paragraphs, the heading the ``<title>``
+        names, a full date written next to the title (see ``crawler.extract``)."""
         url = self.canonical(response)
         ld = json_ld(response)
-        container = response.css(self.BODY)
+        nd = next_data(response)
+        page_title = response.css("title::text").get("").strip()
         parser = "selectors"
-        links = {}
+        container = largest(response.css(self.BODY)) if self.BODY else SelectorList([])
+        if not container and nd:
+            container, parser = Selector(text=f"<div id='__next_data'>{nd['body']}</div>").css("#__next_data"), "nextdata"
+        if not container:
+            container, parser = densest_block(response), "density"
+        title = (ld.get("headline") or nd.get("title") or meta(response, "og:title")
+                 or " ".join(response.css(", ".join(f"{t} ::text" for t in self.TITLE.split(","))).getall()).strip()
+                 or title_heading(response, container[0] if container and parser != "nextdata" else None, page_title)
+                 or strip_site_name(page_title, self.SITE_NAMES))
+        # Read before captions are dropped from the tree: the header line must not be one.
+        header_line = header_date_line(response, title, container[0] if container and parser != "nextdata" else None)
+        body_images = container.css(self.BODY_IMAGES).getall() if container else []
         if container:
+            links = {}
             for link in container.css("a"):
                 links[match_key(link.css("::text").get(""))] = self.absolute(response, link.attrib.get("href", ""))
             figures = response.css(self.CAPTIONS) + container.xpath(self.INLINE_FIGURES)
-            captions = [" ".join(c.css("::text").getall()).strip() for c in figures]
-            for node in container.css(self.CAPTIONS) + container.xpath(self.INLINE_FIGURES):
-                node.drop()
+            figures += container.css("figcaption") + media_blocks(container)
+            figures = list({id(node.root): node for node in figures}.values())
+            captions = list(dict.fromkeys(" ".join(c.css("::text").getall()).strip() for c in figures))
+            for node in figures:
+                if node.root.getparent() is not None:  # not inside a figure dropped already
+                    node.drop()
             paragraphs = block_texts(container)
         else:
-            captions, paragraphs, parser = [], generic_paragraphs(response), "generic"
-        title = (ld.get("headline") or meta(response, "og:title")
-                 or " ".join(response.css(", ".join(f"{t} ::text" for t in self.TITLE.split(","))).getall()).strip()
-                 or response.css("title::text").get("").strip())
+            links, captions, paragraphs, parser = {}, [], generic_paragraphs(response), "generic"
         lines = [b.strip() for b in response.css(self.META_LINES + "::text").getall()] if self.META_LINES else []
         author = ld_author(ld) or next((b.split(self.AUTHOR_WORD, 1)[1].strip() for b in lines
                                         if self.AUTHOR_WORD in b), None)
         author = author or (response.css(self.PAGE_AUTHOR).get() if self.PAGE_AUTHOR else None)
         evidence = [
             {"kind": "jsonld", "text": ld.get("datePublished")},
-            {"kind": "meta", "text": meta(response, "article:published_time")},
+            {"kind": "nextdata", "text": nd.get("date")},
+            {"kind": "microdata", "text": microdata_date(response)},
+            {"kind": "meta", "text": published_meta(response)},
+            {"kind": "time", "text": time_datetime(response)},
             *({"kind": "bullet", "text": b} for b in lines if not any(w in b for w in self.NOT_A_DATE)),
-            {"kind": "listing", "text": response.meta.get("listing_date")},
+            {"kind": "header", "text": header_line},
+            {"kind": response.meta.get("listing_kind", "listing"), "text": response.meta.get("listing_date")},
             {"kind": "meta", "text": " ".join(response.css(self.PAGE_DATE).getall()) if self.PAGE_DATE else ""},
             *({"kind": "dateline", "text": m[1]} for m in map(DATELINE_TEXT.match, paragraphs[:3]) if m),
             {"kind": "lead", "text": " ".join(paragraphs[:2])},
             *({"kind": "caption", "text": c} for c in captions),
+            *({"kind": "lead_written", "text": d} for d in weekday_full_dates(paragraphs)),
             {"kind": "title", "text": title},
         ]
-        images = ld_images(ld) or [meta(response, "og:image")] + container.css(self.BODY_IMAGES).getall()
+        images = ld_images(ld) or [meta(response, "og:image"), *body_images]
         yield self.new_article(
             response, title=title, paragraphs=paragraphs, captions=[c for c in captions if c],
             author=author, date_candidates=[e for e in evidence if e["text"]],
@@ -125,8 +181,10 @@ class NewsSpider(ArchiveSpider):
         )
         if self.url_list is not None:
             return  # a URL list is crawled as given, without discovery
-        for href in container.css("a::attr(href)").getall():
+        for href in (container.css("a::attr(href)").getall() if container else []):
             target = self.absolute(response, href)
+            if self.is_article_url(target) and target != url:
+                self.discovered("links", target)
             if self.is_article_url(target) and target != url and not self.is_known(target):
                 self.undated.add(target)
                 yield self.article_request(target, priority=-10)

@@ -428,6 +428,9 @@ def judge_health(db, row: dict, stats: dict, settings) -> tuple[str, str]:
                   if k.startswith("downloader/response_status_count/") and not k.endswith("/200")}
         detail = ", ".join(f"{n}× HTTP {code}" for code, n in sorted(errors.items())) or "no response"
         return "broken", f"site unreachable: no successful response ({detail})"
+    if stats.get("archive/discovery/none"):
+        return "broken", ("no discovery strategy found any article (sitemaps, feeds, CMS listings, "
+                          "the configured listing, a crawl of the site)")
     if not listing_entries and not items:
         return "broken", "layout changed? no listing entries and no articles found"
     generic = stats.get("archive/parser/generic", 0)

@@ -60,13 +60,18 @@ RELATIVE = re.compile(
 
 # Strength of each kind of evidence: structured metadata first, then what the page states about
 # itself, then what a listing says, then dates in the story's lead and caption.
-KIND_ORDER = ["api", "jsonld", "meta", "time", "bullet", "dateline", "listing", "lead", "caption",
-              "relative", "title"]
+# "nextdata": a Next.js page's own JSON; "microdata": itemprop/RDFa attributes; "header": a full
+# date written visibly next to the title; "feed": an RSS/Atom item or a CMS API listing entry;
+# "lead_written": "Senin, 23 Juli 2018" (weekday and full date) in the lead, the report's own date
+# when the lead has no "Hari (D/M)": low, so any other evidence wins.
+KIND_ORDER = ["api", "jsonld", "nextdata", "microdata", "meta", "time", "bullet", "header", "dateline",
+              "listing", "feed", "lead", "caption", "lead_written", "relative", "title"]
+ISO_KINDS = ("api", "jsonld", "nextdata", "microdata", "meta", "time", "feed")
 RANK = {"high": 3, "medium": 2, "low": 1}
 STORY_KINDS = {"lead", "caption"}
-CONFIDENCE = {"api": "high", "jsonld": "high", "meta": "high", "time": "high", "bullet": "high",
-              "dateline": "high", "listing": "high", "lead": "medium", "caption": "medium",
-              "relative": "medium"}
+CONFIDENCE = {"api": "high", "jsonld": "high", "nextdata": "high", "microdata": "high", "meta": "high",
+              "time": "high", "bullet": "high", "header": "high", "dateline": "high", "listing": "high",
+              "feed": "high", "lead": "medium", "caption": "medium", "lead_written": "low", "relative": "medium"}
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
     if kind == "title":
         return None
     confidence = CONFIDENCE.get(kind, "low")
-    if kind in ("api", "jsonld", "meta", "time") and (stamp := parse_iso(text)):
+    if kind in ISO_KINDS and (stamp := parse_iso(text)):
         if not _plausible(stamp.date(), fetched):
             return None  # 9999-12-31 or 1970-01-01 in structured data is not evidence
         if len(text) == 10:  # a date without a time of day

@@ -50,7 +50,7 @@ def _body_paragraphs(release: Release, titles: dict[str, str], *, broken: bool =
         html = escape(text)
         if index == 0:
             html = escape(_dateline(release)) + html
-        if index == len(release.paragraphs) - 1 and not release.unit.startswith("puspen"):
+        if index == len(release.paragraphs) - 1 and release.unit and not release.unit.startswith("puspen"):
             html += f" ({escape(release.unit)})"
         for position, slug in release.inserts:
             if position == index and slug in titles:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from replica import pages
+from replica import pages, zoo
 from replica.corpus import Release, generate
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -27,10 +27,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 class World:
     """What the replica serves right now; every change goes through :meth:`control`."""
 
-    def __init__(self, articles: int = 72, seed: int = 2024):
+    def __init__(self, articles: int = 72, seed: int = 2024, layout: str = "default"):
+        if layout != "default" and layout not in zoo.FAMILIES:
+            raise ValueError(f"unknown layout {layout!r}: default or one of {', '.join(zoo.FAMILIES)}")
         self.lock = threading.Lock()
         self.releases = generate(articles, seed)
-        self.articles, self.seed = articles, seed
+        self.articles, self.seed, self.layout = articles, seed, layout
         self.down: set[str] = set()
         self.broken: set[str] = set()
         self.requests: dict[str, int] = {}
@@ -43,6 +45,7 @@ class World:
         self.titles = {r.slug: r.title for r in live if r.source == "mmc_kobar"}
         newest_first = sorted(live, key=lambda r: r.published, reverse=True)
         self.mmc_listed = [r for r in newest_first if r.source == "mmc_kobar" and r.listed]
+        self.mmc_all = [r for r in newest_first if r.source == "mmc_kobar"]
         self.kemendagri = [r for r in newest_first if r.source == "kemendagri"]
         self.portal_months: dict[str, list[Release]] = {}
         for release in newest_first:
@@ -81,7 +84,7 @@ class World:
                 (target.add if action in ("down", "break") else target.discard)(command["source"])
                 result = {action: command["source"]}
             elif action == "reset":
-                self.__init__(self.articles, self.seed)
+                self.__init__(self.articles, self.seed, self.layout)
                 return {"reset": True}
             else:
                 raise ValueError(f"unknown action {action!r}")
@@ -106,10 +109,14 @@ class World:
                 "down": sorted(self.down),
                 "broken": sorted(self.broken),
                 "requests": dict(self.requests),
+                "layout": self.layout,
+                "discovery": list(zoo.DISCOVERY.get(self.layout, ("listing",))),
             }
 
     def respond(self, path: str, query: dict) -> tuple[int, str, bytes]:
         """Status, content type and body for one GET."""
+        if path == "/mmc_kobar/robots.txt" and self.layout != "default":
+            return 200, "text/plain; charset=utf-8", zoo.robots(self.layout).encode()
         if path == "/robots.txt" or path.endswith("/robots.txt"):
             return 200, "text/plain; charset=utf-8", pages.ROBOTS.encode()
         match = re.match(r"^/(mmc_kobar|kemendagri)(/.*)?$", path)
@@ -124,6 +131,8 @@ class World:
             return handler(rest, query)
 
     def _mmc(self, path: str, query: dict) -> tuple[int, str, bytes]:
+        if self.layout != "default" and not re.match(r"^/(id|en|index\.php)/", path):
+            return self._zoo(path, query)
         broken = "mmc_kobar" in self.broken
         if match := re.match(r"^/berita/([^/]+)$", path):
             release = self.by_slug.get(("mmc_kobar", match[1]))
@@ -147,6 +156,49 @@ class World:
             return _html(pages.portal_archive_index(sorted(self.portal_months, reverse=True)))
         elif (match := re.match(r"^/en/archive/(\d{6})$", path)) and match[1] in self.portal_months:
             return _html(pages.portal_archive_month(self.portal_months[match[1]]))
+        return _not_found()
+
+    def _zoo(self, path: str, query: dict) -> tuple[int, str, bytes]:
+        """MMC Kobar's own host in one family of the layout zoo (the portal copies stay as they are)."""
+        family = self.layout
+        if match := re.match(r"^/berita/([^/]+)$", path):
+            release = self.by_slug.get(("mmc_kobar", match[1]))
+            if release:
+                others = [r for r in self.mmc_listed[:6] if r is not release]
+                return _html(zoo.article(family, release, self.titles, others, self.seed))
+        elif path == "/":
+            return _html(zoo.home(family, self.mmc_listed, self.seed))
+        elif family == "wordpress" and path == "/wp-sitemap.xml":
+            return _xml(zoo.sitemap_index())
+        elif family == "wordpress" and path == "/wp-sitemap-posts-post-1.xml":
+            return _xml(zoo.urlset(self.mmc_all))
+        elif family == "wordpress" and path == "/wp-sitemap-taxonomies-category-1.xml":
+            return _xml(zoo.category_urlset())
+        elif family == "wordpress" and path in ("/feed/", "/feed"):
+            return _xml(zoo.rss(self.mmc_listed[:zoo.FEED_SIZE], zoo.MMC_HOST))
+        elif family == "wordpress" and path == "/wp-json/wp/v2/posts":
+            per_page, page = _int(query, "per_page", zoo.API_PAGE_SIZE), _int(query, "page", 1)
+            total = max(1, math.ceil(len(self.mmc_listed) / max(per_page, 1)))
+            if not 1 <= per_page <= 100 or not 1 <= page <= total:
+                body = {"code": "rest_post_invalid_page_number", "data": {"status": 400}}
+                return 400, "application/json", json.dumps(body).encode()
+            chunk = self.mmc_listed[(page - 1) * per_page: page * per_page]
+            return 200, "application/json", json.dumps(zoo.wp_posts(chunk, self.titles)).encode()
+        elif family == "drupal" and path == "/rss.xml":
+            return _xml(zoo.rss(self.mmc_listed[:zoo.FEED_SIZE], zoo.MMC_HOST))
+        elif family == "drupal" and path == "/node":
+            pages_total = max(1, math.ceil(len(self.mmc_listed) / zoo.NODE_PAGE_SIZE))
+            page = _int(query, "page", 0)
+            if 0 <= page < pages_total:
+                chunk = self.mmc_listed[page * zoo.NODE_PAGE_SIZE: (page + 1) * zoo.NODE_PAGE_SIZE]
+                return _html(zoo.node_page(chunk, page, pages_total))
+        elif family == "nextjs" and path == "/sitemap.xml":
+            return _xml(zoo.urlset(self.mmc_all))
+        elif family == "codeigniter" and (match := re.match(r"^/berita/index/(\d+)$", path)):
+            if int(match[1]) < len(self.mmc_listed):
+                return _html(zoo.index_page(family, self.mmc_listed, int(match[1]), self.seed))
+        elif family == "amp" and path == "/rss":
+            return _xml(zoo.rss(self.mmc_listed, zoo.MMC_HOST))
         return _not_found()
 
     def _kemendagri(self, path: str, query: dict) -> tuple[int, str, bytes]:
@@ -174,6 +226,10 @@ def _int(query: dict, name: str, default: int) -> int:
 
 def _html(text: str) -> tuple[int, str, bytes]:
     return 200, "text/html; charset=utf-8", text.encode()
+
+
+def _xml(text: str) -> tuple[int, str, bytes]:
+    return 200, "application/xml; charset=utf-8", text.encode()
 
 
 def _not_found() -> tuple[int, str, bytes]:
@@ -225,10 +281,10 @@ class ReplicaServer(ThreadingHTTPServer):
 
 
 def serve(port: int = 8000, host: str = "127.0.0.1", articles: int = 72, seed: int = 2024,
-          ready: threading.Event | None = None) -> ReplicaServer:
+          ready: threading.Event | None = None, layout: str = "default") -> ReplicaServer:
     if host not in LOOPBACK:
         raise ValueError("the replica binds to loopback only (127.0.0.1, localhost, ::1)")
-    world = World(articles, seed)
+    world = World(articles, seed, layout)
     server = ReplicaServer((host, port), make_handler(world))
     server.world = world
     return server

@@ -1,8 +1,10 @@
 """MMC Kobar: the regency's media center, and the copies of its releases on the regency portal.
 
-Every fact about the source lives here. Discovery: the paginated listing ``/berita?page=N``
+Every fact about the source lives here. Discovery (``crawler.discovery``): sitemaps, feeds, the
+WordPress and Drupal listings when the site has them, the paginated listing ``/berita?page=N``
 (an assumption: the real listing URL is not known, see docs/decisions.md), the portal's month
-archive, and every in-article link to another article ("Baca Juga" inserts). The selectors
+archive, a bounded crawl of the MMC host when all of these find nothing, and every in-article
+link to another article ("Baca Juga" inserts). The selectors
 were written against the replica (the stored copies of the real site are text only).
 """
 
@@ -26,6 +28,8 @@ class MmcKobarSpider(NewsSpider):
     HOME_URL = f"{MMC}/"
     TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+(MMC Kobar|Kabupaten Kotawaringin Barat)\s*$", re.I)
 
+    SITE_NAMES = ("MMC Kobar", "Kabupaten Kotawaringin Barat")
+    DISCOVERY_ROOTS = (MMC,)  # releases originate here; the portal's copies come from its month archive
     LISTING_PAGES = (f"{MMC}/berita", f"{PORTAL}/en/archive")
     ARTICLE_PATH = re.compile(r"^/(berita/[^/?#]+|id/blog/[^/?#]+|index\.php/en/node/\d+)$")
 

@@ -11,19 +11,15 @@ from pathlib import Path
 
 from itemadapter import ItemAdapter
 
+from crawler.probe import FIXTURE_FIELDS, FIXTURE_ORIGIN, PURE_PIPELINES
+from crawler.probe import FROZEN_AT as PROBE_FROZEN_AT
 from crawler.replay import items_from, offline_spider, pipelines, response, through
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ORIGIN = "http://replica.test"  # frozen pages are replayed as if fetched from this mirror
-FIELDS = [
-    "url", "title", "body", "published_date", "published_at", "date_method", "date_confidence",
-    "author", "dateline", "source_unit", "captions", "related", "tags", "image_urls", "aliases",
-    "election_related", "election_types", "election_stages", "focus_stage", "institutions", "regions",
-    "publisher_region", "parser",
-]
-FROZEN_AT = "2026-11-27T00:00:00Z"
-PURE_PIPELINES = ["CleanPipeline", "StripBoilerplatePipeline", "ResolveDatePipeline", "TagPipeline",
-                  "LinkRegionsPipeline"]
+# One definition with the probe, which writes fixtures in this format (crawler/probe.py).
+ORIGIN = FIXTURE_ORIGIN  # frozen pages are replayed as if fetched from this mirror
+FIELDS = FIXTURE_FIELDS
+FROZEN_AT = PROBE_FROZEN_AT
 
 
 def cases() -> list[Path]:
