@@ -320,10 +320,12 @@ def _replica_command(*args: str) -> tuple[list[str], dict]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--articles", type=click.IntRange(1, 2_000_000), default=72, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
-def replica(port, host, articles, seed):
+@click.option("--layout", default="default", show_default=True,
+              help="the page family MMC Kobar is served in: default, wordpress, drupal, nextjs, codeigniter, amp")
+def replica(port, host, articles, seed, layout):
     """Serve the local replica of both sources (loopback only; from a checkout)."""
     command, env = _replica_command("--port", str(port), "--host", host, "--articles", str(articles),
-                                    "--seed", str(seed))
+                                    "--seed", str(seed), "--layout", layout)
     sys.stdout.flush()
     os.execve(command[0], command, env)
 
