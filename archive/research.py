@@ -5,7 +5,8 @@ plugin's ``/-/cari`` route renders what this module computes.
 Query language (``parse``):
 - ``pemilihan kampanye``: both, by Indonesian stem (pemilihan also finds memilih, dipilih);
 - ``"politik uang"``: the exact phrase, word for word (the exact-word index);
-- ``pilkada OR pilgub``, ``NOT hoaks`` or ``-hoaks``, parentheses for grouping;
+- ``pilkada OR pilgub``, ``NOT hoaks`` or ``-hoaks``, parentheses for grouping; OR binds tighter
+  than AND, as in web search engines (``pilkada OR pilgub -hoaks``: either word, never hoaks);
 - ``AND`` may be written; it is what juxtaposition means anyway.
 
 Every condition is a set of article ids; the WHERE clause combines them, so the total is one
@@ -69,23 +70,27 @@ def parse(text: str) -> Node | Leaf | None:
         position += 1
         return tokens[position - 1]
 
-    def either():
-        parts = [both()]
-        while peek() == "or":
-            take()
-            parts.append(both())
-        parts = [p for p in parts if p is not None]
-        return parts[0] if len(parts) == 1 else (Node("or", parts) if parts else None)
-
     def both():
         parts = []
-        while peek() not in (None, "or", ")"):
-            if peek() == "and":
-                take()
+        while peek() not in (None, ")"):
+            if peek() in ("and", "or"):
+                take()  # AND is what juxtaposition means; a stray OR joins nothing
                 continue
-            parts.append(unary())
+            parts.append(either())
         parts = [p for p in parts if p is not None]
         return parts[0] if len(parts) == 1 else (Node("and", parts) if parts else None)
+
+    def either():
+        # OR binds tighter than AND, as in web search engines: "pilkada OR pilgub -kampanye"
+        # is (pilkada OR pilgub) AND NOT kampanye.
+        parts = [unary()]
+        while peek() == "or":
+            take()
+            if peek() in (None, ")", "or", "and"):
+                break
+            parts.append(unary())
+        parts = [p for p in parts if p is not None]
+        return parts[0] if len(parts) == 1 else (Node("or", parts) if parts else None)
 
     def unary():
         if peek() == "not":
@@ -94,7 +99,7 @@ def parse(text: str) -> Node | Leaf | None:
             return Node("not", [operand]) if operand is not None else None
         kind, value = take()
         if kind == "(":
-            inner = either()
+            inner = both()
             if peek() != ")":
                 raise QueryError("A parenthesis is not closed / kurung belum ditutup.")
             take()
@@ -107,7 +112,7 @@ def parse(text: str) -> Node | Leaf | None:
         stems = tuple(stem_text(value).split())
         return Leaf("stems", stems) if stems else None
 
-    tree = either()
+    tree = both()
     if position < len(tokens):
         raise QueryError("A closing parenthesis has no opening one / kurung tutup tanpa kurung buka.")
     return tree
