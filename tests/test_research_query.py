@@ -2,7 +2,16 @@
 
 import pytest
 
-from archive.research import Leaf, Node, QueryError, Search, months_between, parse, positive_stems, zero_filled
+from archive.research import (
+    Leaf,
+    Node,
+    QueryError,
+    Search,
+    months_between,
+    parse,
+    positive_stems,
+    zero_filled,
+)
 from archive.vocabulary import UnknownValue, resolve_label, resolve_region
 
 
