@@ -5,7 +5,7 @@ not the helpers a facet class needs: the facet configuration of a page (``load_f
 the labels of foreign-key values (``Datasette.expand_foreign_keys``) and the ``Facet`` base class
 itself, and a response written while its rows are read (``AsgiStream``, which Datasette's
 own CSV export uses). They are used here and only here, so an upgrade of Datasette changes this one module;
-``tests/test_datasette_adapter.py`` pins what each returns.
+the ``test_adapter_*`` tests in ``tests/test_datasette.py`` pin what each returns.
 """
 
 from __future__ import annotations

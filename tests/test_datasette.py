@@ -212,3 +212,53 @@ async def test_stemmed_search_is_newest_first_for_broad_and_narrow_queries(synth
     assert [r["published_date"] for r in rows] == [e[0] for e in expected] and rows
     kemendagri = await get_json(site, f"/archive/cari.json?q={query}&source=kemendagri&_shape=array")
     assert {r["source"] for r in kemendagri} <= {"kemendagri"}
+
+
+# archive/datasette_adapter.py: what it takes from Datasette's internals, pinned.
+
+async def test_adapter_facet_columns_reads_metadata_and_request(site):
+    from datasette.utils.asgi import Request
+
+    from archive.datasette_adapter import facet_columns
+
+    request = Request.fake("/archive/articles?_facet_counted=author&_facet=source&_facet_counted_array=tags")
+    metadata = {"facets": ["source", {"counted": "title"}, {"counted_array": "regions"}]}
+    assert facet_columns(request, metadata, "counted") == {"title": "metadata", "author": "request"}
+    assert facet_columns(request, metadata, "counted_array") == {"regions": "metadata", "tags": "request"}
+    assert facet_columns(request, metadata, "column") == {"source": "metadata"}
+    assert facet_columns(request, None, "date") == {}
+
+
+async def test_adapter_foreign_key_labels(site):
+    from archive.datasette_adapter import foreign_key_labels
+
+    labels = await foreign_key_labels(site, "archive", "article_regions", "code", ["62", "62.01"])
+    assert labels == {"62": "Kalimantan Tengah", "62.01": "Kabupaten Kotawaringin Barat"}
+    assert await foreign_key_labels(site, "archive", "articles", "source", ["kemendagri"]) == {}
+
+
+async def test_adapter_streaming_response_writes_every_piece(site):
+    from archive.datasette_adapter import streaming_response
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def write_all(writer):
+        for n in range(3):
+            await writer.write(f"{n},")
+
+    await streaming_response(write_all, content_type="text/csv", headers={"x-a": "1"}).asgi_send(send)
+    assert sent[0]["status"] == 200 and [b"content-type", b"text/csv"] in sent[0]["headers"]
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"0,1,2,"
+
+
+async def test_built_in_facets_stay_registered_and_are_not_shown_twice(site):
+    from datasette.plugins import pm
+
+    assert pm.has_plugin("datasette.facets")
+    data = await get_json(site, "/archive/articles.json?_size=0&_facet=source&_facet_array=election_types")
+    assert "source_2" not in data["facet_results"] and "election_types_2" not in data["facet_results"]
+    assert data["facet_results"]["source"]["type"] == "column"
+    assert data["facet_results"]["published_month"]["type"] == "counted"
