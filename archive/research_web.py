@@ -303,3 +303,40 @@ def use_counter(counter: FacetCounter) -> None:
 
 def _counter() -> FacetCounter:
     return _COUNTER or FacetCounter()
+
+
+# Canned queries whose parameters name a source, region, election type or stage: what a person
+# types there is resolved too (asgi_wrapper in the plugin): a value written another way
+# redirects to the stored one (region=Kalteng -> region=62), an unknown one is a 400 whose
+# message lists the valid values, never a silent empty answer.
+CANNED_PARAMETERS = {
+    "coverage_over_time": {"source": "source", "region": "region", "type": "type", "stage": "election_stages"},
+    "articles_in_region": {"code": "region"},
+    "cari": {"source": "source"},
+}
+
+
+async def canonical_parameters(datasette, query: str, pairs: list[tuple[str, str]]):
+    """(pairs with stored values, messages for the values that resolve to nothing)."""
+    _, db = archive_database(datasette)
+    counter = _counter()
+    kinds = CANNED_PARAMETERS[query]
+    out, errors = [], []
+    for key, value in pairs:
+        kind = kinds.get(key)
+        if not kind or not value.strip():
+            out.append((key, value))
+            continue
+        try:
+            if kind == "region":
+                value = resolve_region(value)
+            elif kind == "source":
+                value = resolve_label("source", value, await _sources(db))
+            elif kind == "type":
+                value = resolve_label("election type", value, await counter.array_values(db, "articles", "election_types"))
+            else:
+                value = resolve_label("stage", value, await counter.array_values(db, "articles", kind))
+        except UnknownValue as unknown:
+            errors.append(unknown.message)
+        out.append((key, value))
+    return out, errors

@@ -262,3 +262,21 @@ async def test_built_in_facets_stay_registered_and_are_not_shown_twice(site):
     assert "source_2" not in data["facet_results"] and "election_types_2" not in data["facet_results"]
     assert data["facet_results"]["source"]["type"] == "column"
     assert data["facet_results"]["published_month"]["type"] == "counted"
+
+
+async def test_canned_query_parameters_take_what_a_person_types(site):
+    response = await site.client.get("/archive/coverage_over_time.json?source=Kemendagri&region=Kalteng"
+                                     "&type=Pilkada&stage=Politik+Uang&_shape=array")
+    assert response.status_code == 302
+    assert response.headers["location"] == ("/archive/coverage_over_time.json?source=kemendagri&region=62"
+                                             "&type=pilkada&stage=politik_uang&_shape=array")
+    natural = await site.client.get("/archive/articles_in_region.json?code=kotawaringin+barat&_shape=array")
+    coded = await get_json(site, "/archive/articles_in_region.json?code=62.01&_shape=array")
+    assert natural.headers["location"].endswith("code=62.01&_shape=array") and coded
+
+
+async def test_canned_query_unknown_values_are_an_error_listing_the_valid_ones(site):
+    response = await site.client.get("/archive/coverage_over_time.json?source=detik&region=&type=&stage=")
+    assert response.status_code == 400 and "kemendagri, mmc_kobar" in response.json()["error"]
+    page = await site.client.get("/archive/coverage_over_time?source=&region=Atlantis&type=&stage=")
+    assert page.status_code == 400 and "Atlantis" in page.text and "62 Kalimantan Tengah" in page.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import urllib.parse
 
 from datasette import hookimpl
@@ -19,7 +20,14 @@ from markupsafe import Markup, escape
 
 from archive.datasette_adapter import Facet, facet_columns, foreign_key_labels
 from archive.facets import COUNTED_TYPES, FacetCounter, top
-from archive.research_web import research_attention, research_search, use_counter
+from archive.research_web import (
+    CANNED_PARAMETERS,
+    archive_database,
+    canonical_parameters,
+    research_attention,
+    research_search,
+    use_counter,
+)
 from archive.vocabulary import UnknownValue, label_of_region, resolve_label, resolve_region
 from indonesian.stemming import stem_query, stem_text
 
@@ -292,3 +300,35 @@ async def _stored_value(db, table: str, column: str, value: str) -> str:
 @hookimpl
 def register_facet_classes():
     return [CountedColumnFacet, CountedArrayFacet]
+
+
+CANNED_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<query>" + "|".join(CANNED_PARAMETERS) + r")(?P<format>\.\w+)?$")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Resolves the parameters of the canned queries in archive.research_web.CANNED_PARAMETERS."""
+
+    def wrap(app):
+        async def resolving(scope, receive, send):
+            match = CANNED_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+            if not match or match["database"] != archive_database(datasette)[0]:
+                return await app(scope, receive, send)
+            pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8"), keep_blank_values=True)
+            resolved, errors = await canonical_parameters(datasette, match["query"], pairs)
+            if errors:
+                if match["format"]:
+                    response = Response.json({"ok": False, "error": " ".join(errors), "status": 400}, status=400)
+                else:
+                    response = Response.html(await datasette.render_template("error.html", {
+                        "ok": False, "status": 400, "title": "Nilai tidak dikenal / Unknown value",
+                        "error": Markup("<br>".join(str(escape(e)) for e in errors))}), status=400)
+                return await response.asgi_send(send)
+            if resolved != pairs:
+                location = scope.get("root_path", "") + scope["path"] + "?" + urllib.parse.urlencode(resolved)
+                return await Response.redirect(location).asgi_send(send)
+            return await app(scope, receive, send)
+
+        return resolving
+
+    return wrap
