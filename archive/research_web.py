@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from archive.datasette_adapter import streaming_response
 from archive.facets import FacetCounter, file_signature
 from archive.research import (
+    BROAD_SHARE,
     QueryError,
     Search,
     attention_sql,
@@ -122,14 +123,15 @@ async def research_search(datasette, request):
                 "database": name, "base": base, "rows": None}, request=request), status=400)
         return Response.json({"ok": False, "errors": errors}, status=400)
     if fmt == "csv":
-        return _csv_export(db, search, args)
+        total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+        return _csv_export(db, search, await _is_broad(db, total))
     if fmt == "atom":
         return await _feed(datasette, request, db, search, args)
     size = _page_size(request)
     after = request.args.get("_next") or None
-    sql, params = page_sql(search, size, after)
-    rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+    sql, params = page_sql(search, size, after, broad=await _is_broad(db, total))
+    rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     next_token = None
     if len(rows) > size:
         rows = rows[:size]
@@ -163,7 +165,14 @@ EXPORT_COLUMNS = ["id", "published_date", "published_at", "source", "title", "ur
                   "election_types", "election_stages", "institutions", "places", "word_count", "body"]
 
 
-def _csv_export(db, search: Search, args: dict):
+async def _is_broad(db, total: int) -> bool:
+    """Whether a good share of the archive matches (``archive.research.BROAD_SHARE``); the
+    largest id stands in for the number of articles (one index look-up)."""
+    largest = (await db.execute("select max(id) from articles")).first()[0] or 0
+    return total >= BROAD_SHARE * largest
+
+
+def _csv_export(db, search: Search, broad: bool):
     """Every match, streamed a chunk at a time in the one newest-first order: nothing capped."""
 
     async def stream(writer):
@@ -172,7 +181,7 @@ def _csv_export(db, search: Search, args: dict):
         out.writerow(EXPORT_COLUMNS)
         after = None
         while True:
-            sql, params = export_sql(search, after, EXPORT_CHUNK)
+            sql, params = export_sql(search, after, EXPORT_CHUNK, broad)
             rows = (await db.execute(sql, params, custom_time_limit=30000)).rows
             for row in rows:
                 out.writerow([row[c] for c in EXPORT_COLUMNS])
@@ -190,8 +199,9 @@ def _csv_export(db, search: Search, args: dict):
 async def _feed(datasette, request, db, search: Search, args: dict):
     from datasette.utils.asgi import Response
 
-    sql, params = export_sql(search, None, FEED_SIZE)
-    rows = (await db.execute(sql, params, custom_time_limit=30000)).rows
+    total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+    rows = (await db.execute(*export_sql(search, None, FEED_SIZE, await _is_broad(db, total)),
+                             custom_time_limit=30000)).rows
     feed_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari.atom"), args))
     page_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari"), args))
     described = ", ".join(f"{k}={v}" for k, v in args.items() if k not in ("size", "order")) or "semua / all"

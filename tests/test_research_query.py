@@ -47,7 +47,8 @@ def test_empty_query_matches_everything_and_bad_dates_are_refused():
     assert Search().where() == ("1", [])
     with pytest.raises(QueryError, match="YYYY-MM-DD"):
         Search(date_from="1/2/2024").where()
-    assert Search(date_from="2024-02", date_to="2024-03").where()[1] == ["2024-02-01", "2024-03-31"]
+    assert Search(date_from="2024-02", date_to="2024-03").where()[1] == ["2024-02-01", "2024-03-31|~"]
+    assert Search(date_to="2024-03-05").where()[1] == ["0001-01-01", "2024-03-05|~"]  # undated stay out
 
 
 def test_regions_by_name_short_form_code_and_facet_label():
