@@ -18,7 +18,7 @@ TABLES: dict[str, dict] = {
             "author": str, "dateline": str, "source_unit": str,
             "captions": JSON, "related": JSON, "tags": JSON, "image_urls": JSON,
             "election_related": int, "election_score": float, "election_terms": JSON,
-            "election_types": JSON, "election_stages": JSON, "institutions": JSON,
+            "election_types": JSON, "election_stages": JSON, "institutions": JSON, "focus_stage": str,
             "regions": JSON, "publisher_region": str,
             "word_count": int, "parser": str, "release_key": str, "content_hash": str,
             "version": int, "fetched_at": str, "first_seen_at": str, "last_seen_at": str,
@@ -38,7 +38,7 @@ TABLES: dict[str, dict] = {
             # coverage query with its filters, and the facets of the articles table.
             (["published_month", "source", "election_related", "election_types", "election_stages"], False),
             (["date_confidence"], False), (["election_types"], False), (["election_stages"], False),
-            (["institutions"], False), (["regions"], False),
+            (["institutions"], False), (["regions"], False), (["focus_stage"], False),
         ],
     },
     "article_aliases": {
@@ -85,6 +85,15 @@ TABLES: dict[str, dict] = {
         "foreign_keys": [("article_id", "articles", "id"), ("code", "regions", "code")],
         "indexes": [(["code"], False)],
     },
+    # Article URLs found on a stored page (in-article links), kept until the page behind each is
+    # stored or has failed (then failed_pages retries it): a crawl killed in between does not
+    # lose articles that only a link leads to.
+    "frontier": {
+        "pk": "url",
+        "columns": {"url": str, "source": str, "found_on": str, "found_at": str, "done_at": str,
+                    "outcome": str},
+        "indexes": [(["source", "done_at"], False)],
+    },
     "crawl_runs": {
         "pk": "id",
         "columns": {
@@ -103,7 +112,8 @@ TABLES: dict[str, dict] = {
         "pk": "url",
         "columns": {"url": str, "source": str, "kind": str, "reason": str, "status": int,
                     "attempts": int, "first_failed_at": str, "last_failed_at": str,
-                    "next_retry_at": str, "given_up": int, "resolved_at": str, "run_id": str},
+                    "next_retry_at": str, "given_up": int, "resolved_at": str, "run_id": str,
+                    "listing_date": str},  # the date a listing gave the page, for its retry
         "indexes": [(["source", "resolved_at"], False)],
     },
 }

@@ -30,7 +30,7 @@ ARTICLE_FIELDS = [
     "url", "source", "title", "body", "published_date", "published_month", "published_at",
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
     "captions", "related", "tags", "image_urls", "election_related", "election_score",
-    "election_terms", "election_types", "election_stages", "institutions", "regions",
+    "election_terms", "election_types", "election_stages", "institutions", "focus_stage", "regions",
     "publisher_region", "places", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]
@@ -122,7 +122,8 @@ class ArchiveWriter:
         self.db = db
         self.run_id = run_id
         self.host_rank = host_rank
-        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0}
+        self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0, "rejected": 0}
+        self.rejected: list[dict] = []  # items the database refused, with their reason
         self.reader = db.conn.cursor()
         self.reader.row_factory = sqlite3.Row
         self.unresolved = {r[0] for r in db.execute("select url from failed_pages where resolved_at is null")}
@@ -130,12 +131,32 @@ class ArchiveWriter:
     def write(self, items: list[dict]) -> list[str]:
         """Apply a batch in one transaction; returns what happened to each item."""
         outcomes = []
-        with writing(self.db):
-            for item in items:
-                outcome = self._write_one(item)
-                self.counts[outcome] += 1
-                outcomes.append(outcome)
+        held_back, rejected = self.counts["held_back"], len(self.rejected)
+        try:
+            with writing(self.db):
+                for item in items:
+                    outcomes.append(self._write_isolated(item))
+        except BaseException:
+            # The batch was rolled back (disk full, damaged file, I/O): nothing happened.
+            self.counts["held_back"] = held_back
+            del self.rejected[rejected:]
+            raise
+        for outcome in outcomes:
+            self.counts[outcome] += 1
         return outcomes
+
+    def _write_isolated(self, item: dict) -> str:
+        """One item in a savepoint of its own: an item the database refuses (text that is not
+        valid Unicode, a value of the wrong type) is rejected alone, with its reason, and the
+        rest of the batch is stored. Storage errors still abort the whole batch."""
+        try:
+            with self.db.atomic():
+                return self._write_one(item)
+        except (UnicodeError, ValueError, TypeError, sqlite3.InterfaceError, sqlite3.IntegrityError,
+                sqlite3.ProgrammingError) as error:
+            self.rejected.append({"url": item.get("url") or item.get("fetched_url"),
+                                  "reason": f"not stored: {type(error).__name__}: {error}"[:300]})
+            return "rejected"
 
     def _one(self, sql: str, params: list) -> dict | None:
         row = self.reader.execute(sql, params).fetchone()
@@ -167,7 +188,20 @@ class ArchiveWriter:
             if alias != item["url"] and not self.reader.execute(
                     "select 1 from articles where url = ?", [alias]).fetchone():
                 self._alias(alias, article_id, now)
+        self._frontier(item, now)
         return outcome
+
+    def _frontier(self, item: dict, now: str) -> None:
+        """This page is stored (its frontier entries are done); the article URLs first found on
+        it wait in the frontier, in the same transaction, until they are stored too."""
+        done = [item["url"], *(item.get("aliases") or [])]
+        self.db.conn.executemany("update frontier set done_at = ?, outcome = 'stored' where url = ? "
+                                 "and done_at is null", [(now, url) for url in done])
+        self.db.conn.executemany(
+            "insert into frontier (url, source, found_on, found_at) select ?, ?, ?, ? where not exists "
+            "(select 1 from articles where url = ?) and not exists (select 1 from article_aliases where url = ?) "
+            "on conflict(url) do nothing",
+            [(url, item["source"], item["url"], now, url, url) for url in item.get("discovered") or []])
 
     def _write_article(self, item: dict) -> tuple[str, int]:
         row = row_from_item(item)
@@ -310,6 +344,19 @@ def mark_removed(db: Database, url: str) -> bool:
     return cursor.rowcount > 0
 
 
+def resolve_failures(db: Database, urls) -> None:
+    """Pages (listings, API pages) that failed before and were read now."""
+    now = utc_stamp()
+    with writing(db):
+        db.conn.executemany("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
+                            [(now, url) for url in urls])
+
+
+def frontier_pending(db: Database, source: str) -> list[str]:
+    return [r[0] for r in db.execute("select url from frontier where source = ? and done_at is null "
+                                     "order by found_at", [source])]
+
+
 def record_failures(db: Database, source: str, failures: list[dict], run_id: str | None, *,
                     max_attempts: int = 5, backoff_hours: float = 6) -> None:
     """Remember pages that failed, with their reason; later runs retry them with backoff."""
@@ -324,10 +371,13 @@ def record_failures(db: Database, source: str, failures: list[dict], run_id: str
                 "reason": failure["reason"], "status": failure.get("status"),
                 "attempts": attempts, "last_failed_at": utc_stamp(now),
                 "next_retry_at": utc_stamp(retry_at), "given_up": int(attempts >= max_attempts),
-                "resolved_at": None, "run_id": run_id,
+                "resolved_at": None, "run_id": run_id, "listing_date": failure.get("listing_date"),
             }, pk="url")
             db.execute("update failed_pages set first_failed_at = coalesce(first_failed_at, ?)"
                        " where url = ?", [utc_stamp(now), failure["url"]])
+            # Accounted for: failed_pages retries it from now on.
+            db.execute("update frontier set done_at = ?, outcome = 'failed' where url = ? and done_at is null",
+                       [utc_stamp(now), failure["url"]])
 
 
 def _insert_sketch(db: Database, article_id: int, values: list[int], day: str | None, source: str) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from crawler.runs import EXIT_CRASH, EXIT_LOCKED, EXIT_OK, EXIT_SOURCE_BROKEN, EXIT_USAGE
+from indonesian.urls import host_of
 
 DEFAULT_DB = "data/archive.db"
 
@@ -41,9 +42,47 @@ def _sources() -> list[str]:
 
 
 def _replica_origins(base: str) -> dict[str, str]:
-    with urllib.request.urlopen(base.rstrip("/") + "/__replica__/manifest.json", timeout=10) as answer:
-        manifest = json.load(answer)
-    return {name: spec["args"]["origin"] for name, spec in manifest["spiders"].items()}
+    if not base.startswith(("http://", "https://")) or not host_of(base):
+        raise UsageError(f"--replica wants the replica's base URL, e.g. http://127.0.0.1:8000, got {base!r}")
+    try:
+        with urllib.request.urlopen(base.rstrip("/") + "/__replica__/manifest.json", timeout=10) as answer:
+            manifest = json.load(answer)
+        return {name: spec["args"]["origin"] for name, spec in manifest["spiders"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UsageError(f"--replica {base}: no replica manifest there ({error})") from None
+
+
+def _iso_date(ctx, param, value):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"wants a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _typed_setting(name: str, value: str):
+    """A ``-s NAME=VALUE`` value checked against the type of the setting's default, so that
+    ``-s CONCURRENT_REQUESTS=abc`` is a usage error now rather than a failed crawl later."""
+    from scrapy.settings import default_settings
+
+    from crawler import settings as project
+
+    default = getattr(project, name, getattr(default_settings, name, None))
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value
+        raise UsageError(f"-s {name} wants true or false, got {value!r}")
+    if isinstance(default, int | float):
+        try:
+            number = float(value) if isinstance(default, float) else int(value)
+        except ValueError:
+            raise UsageError(f"-s {name} wants a {type(default).__name__}, got {value!r}") from None
+        if number < 0:
+            raise UsageError(f"-s {name} must not be negative, got {value!r}")
+    return value
 
 
 @main.command()
@@ -54,9 +93,10 @@ def _replica_origins(base: str) -> dict[str, str]:
 @click.option("--replica", metavar="URL", help="take every origin from a replica's manifest")
 @click.option("--urls", type=click.Path(exists=True, dir_okay=False),
               help="crawl only these canonical article URLs (one per line)")
-@click.option("--since", help="re-check known articles published since YYYY-MM-DD")
+@click.option("--since", callback=_iso_date, help="re-check known articles published since YYYY-MM-DD")
 @click.option("--full", is_flag=True, help="ignore what the archive knows; fetch everything")
-@click.option("--recheck-days", type=int, default=7, show_default=True, help="re-fetch articles this recent")
+@click.option("--recheck-days", type=click.IntRange(0, 36500), default=7, show_default=True,
+              help="re-fetch articles this recent")
 @click.option("--log-file", help="write Scrapy's log here; stdout gets one summary line")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a Scrapy setting")
 def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides):
@@ -81,7 +121,7 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
         name, sep, setting = value.partition("=")
         if not sep:
             raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
-        settings[name] = setting
+        settings[name] = _typed_setting(name, setting)
     code = run_crawl(sources, settings, {"urls": urls} if urls else {})
     sys.exit(code)
 
@@ -90,7 +130,7 @@ def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from crawler.replay import project_settings_with
-    from crawler.runner import LockedError, crawl_in
+    from crawler.runner import ArchiveUnusable, LockedError, crawl_in
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = project_settings_with(overrides)
@@ -99,6 +139,9 @@ def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
     except LockedError as error:
         click.echo(f"pilkada-archive: not crawling: {error}", err=True)
         return EXIT_LOCKED
+    except ArchiveUnusable as error:
+        click.echo(f"pilkada-archive: not crawling: {error}", err=True)
+        return error.exit_code
     click.echo(summary_line(settings.get("ARCHIVE_DB")))
     return code
 
@@ -141,6 +184,17 @@ def status(db, runs):
                        f"{r['articles_failed'] or 0:>5} {r['requests'] or 0:>6}  {r['health_reason'] or ''}")
             if index == 0 and r["health"] == "broken":
                 code = EXIT_SOURCE_BROKEN
+    # What the archive knows it has not got yet: pages that failed and wait for a retry, pages
+    # given up, and article URLs discovered but not yet stored (the frontier).
+    click.echo("")
+    click.echo(f"{'source':<12} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
+    for source in _sources():
+        waiting, given_up, next_retry = archive.execute(
+            "select sum(given_up = 0), sum(given_up = 1), min(case when given_up = 0 then next_retry_at end) "
+            "from failed_pages where source = ? and resolved_at is null", [source]).fetchone()
+        frontier = archive.execute("select count(*) from frontier where source = ? and done_at is null",
+                                   [source]).fetchone()[0] if archive["frontier"].exists() else 0
+        click.echo(f"{source:<12} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
     sys.exit(code)
 
 

@@ -11,21 +11,27 @@ import json
 from lxml import etree
 from parsel import Selector
 
-from indonesian.text import clean_whitespace
+from indonesian.text import clean_text, clean_whitespace
 
 LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
 
 
+LD_TEXT_FIELDS = ("headline", "name", "datePublished", "dateModified", "description")
+
+
 def json_ld(response) -> dict:
-    """The first NewsArticle-like JSON-LD object on the page, or ``{}``."""
+    """The first NewsArticle-like JSON-LD object on the page, or ``{}``. Its text fields are
+    text or absent: a headline that is an object or a list is no evidence, never a crash."""
     for raw in response.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(raw)
         except ValueError:
             continue
-        for node in data if isinstance(data, list) else data.get("@graph", [data]):
+        nodes = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for node in nodes if isinstance(nodes, list) else []:
             if isinstance(node, dict) and str(node.get("@type", "")).endswith("Article"):
-                return node
+                return {k: v for k, v in node.items()
+                        if k not in LD_TEXT_FIELDS or (isinstance(v, str) and v.strip())}
     return {}
 
 
@@ -39,14 +45,15 @@ def ld_author(data: dict) -> str | None:
     if isinstance(author, list):
         author = author[0] if author else None
     if isinstance(author, dict):
-        return author.get("name")
+        author = author.get("name")
     return author if isinstance(author, str) else None
 
 
 def ld_images(data: dict) -> list[str]:
     image = data.get("image") or []
     images = image if isinstance(image, list) else [image]
-    return [i.get("url") if isinstance(i, dict) else i for i in images if i]
+    urls = [i.get("url") if isinstance(i, dict) else i for i in images]
+    return [u for u in urls if isinstance(u, str) and u]
 
 
 def generic_paragraphs(response) -> list[str]:
@@ -59,7 +66,7 @@ def generic_paragraphs(response) -> list[str]:
 
 def html_to_paragraphs(html: str) -> tuple[list[str], list[str]]:
     """Paragraphs and figure captions of an HTML fragment (e.g. Kemendagri's ``blog_desc``)."""
-    root = Selector(text=f"<div id='__root'>{html}</div>")
+    root = Selector(text=f"<div id='__root'>{clean_text(html)}</div>")
     captions = [clean_whitespace(" ".join(c.css("::text").getall()))
                 for c in root.css("figcaption, .caption, .wp-caption-text")]
     for node in root.css("figcaption, .caption, .wp-caption-text, script, style"):

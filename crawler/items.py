@@ -28,6 +28,7 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image_urls: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    discovered: list[str] = field(default_factory=list)  # article URLs first found on this page
     fetched_at: str | None = None
     parser: str | None = None
     http_status: int | None = None
@@ -46,6 +47,7 @@ class Article:
     election_types: list[str] = field(default_factory=list)
     election_stages: list[str] = field(default_factory=list)
     institutions: list[str] = field(default_factory=list)
+    focus_stage: str | None = None
     regions: list[str] = field(default_factory=list)
     publisher_region: str | None = None
     problems: list[str] = field(default_factory=list)

@@ -34,7 +34,6 @@ class NewsSpider(ArchiveSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.linked: set[str] = set()  # found through in-article links, before any listing
 
     async def start(self):
         if self.url_list is not None:
@@ -56,6 +55,10 @@ class NewsSpider(ArchiveSpider):
         known_on_page = 0
         entries = response.css(self.LISTING_ITEM)
         self.count_listing_entries(len(entries))
+        if not entries and not months:
+            # An empty answer or a changed layout, never a listing: recorded, so that the next
+            # run walks every listing page again instead of trusting this one.
+            self.page_failed(self.canonical(response), "listing page without entries", kind="listing")
         for entry in entries:
             url = self.absolute(response, entry.css(self.LISTING_LINK).get(""))
             listing_date = " ".join(entry.css(self.LISTING_DATE).getall()).strip()
@@ -65,7 +68,7 @@ class NewsSpider(ArchiveSpider):
             if known and not known.get("recheck") and not (listing_date and known.get("weak_date")):
                 known_on_page += 1
                 continue
-            yield self.article_request(url, meta={"listing_date": listing_date}, dont_filter=url in self.linked)
+            yield self.article_request(url, meta={"listing_date": listing_date}, dont_filter=url in self.undated)
         all_known = self.incremental and known_on_page == len(entries)
         next_page = response.css(self.NEXT_PAGE).get()
         if next_page and not all_known:
@@ -126,5 +129,5 @@ class NewsSpider(ArchiveSpider):
             target = self.absolute(response, href)
             path = target.split("/", 3)[-1] if target.count("/") >= 3 else ""
             if self.ARTICLE_PATH.match("/" + path) and target != url and not self.is_known(target):
-                self.linked.add(target)
+                self.undated.add(target)
                 yield self.article_request(target, priority=-10)

@@ -10,6 +10,7 @@ signal and becomes a ``failed_pages`` row there.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 from itemadapter import ItemAdapter
@@ -17,6 +18,7 @@ from scrapy.exceptions import DropItem
 
 from archive.connect import open_archive
 from archive.store import ArchiveWriter
+from crawler.spider import page_failed
 from indonesian import dates, regions, tagging
 from indonesian.text import (
     clean_whitespace,
@@ -27,6 +29,10 @@ from indonesian.text import (
 )
 
 COVERAGE_FIELDS = ("title", "body", "published_date", "author")
+
+
+class NotStored(DropItem):
+    """An article the store could not write (the crawl is stopping): not a parse failure."""
 
 
 class _Pipeline:
@@ -48,7 +54,9 @@ class CleanPipeline(_Pipeline):
         suffix = getattr(self.crawler.spider, "TITLE_SUFFIX", None)
         if adapter.get("title"):
             title = clean_whitespace(adapter["title"])
-            adapter["title"] = suffix.sub("", title) if suffix else title
+            # The leading space lets a title that is nothing but the site's name ("- MMC Kobar")
+            # come out empty: a parse failure, never an article titled with the site's name.
+            adapter["title"] = suffix.sub("", " " + title).strip() if suffix else title
         adapter["paragraphs"] = [p for p in map(clean_whitespace, adapter.get("paragraphs") or []) if p]
         adapter["captions"] = [c for c in map(clean_whitespace, adapter.get("captions") or []) if c]
         if adapter.get("author"):
@@ -146,6 +154,7 @@ class StorePipeline(_Pipeline):
         settings = self.crawler.settings
         self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 200)
         self.buffer: list[dict] = []
+        self.failed = None
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
         spider = self.crawler.spider
         self.writer = self.thread.submit(self._open, settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID")
@@ -156,6 +165,9 @@ class StorePipeline(_Pipeline):
         return ArchiveWriter(open_archive(path), run_id, host_rank)
 
     async def process_item(self, item):
+        if self.failed:
+            self.stats.inc_value("archive/articles/not_stored")
+            raise NotStored(f"not stored: the archive cannot be written ({self.failed})")
         # A shallow copy: asdict() would walk every nested list looking for items (0.9 ms a page).
         self.buffer.append(dict(ItemAdapter(item).items()))
         if len(self.buffer) >= self.batch_size:
@@ -163,9 +175,23 @@ class StorePipeline(_Pipeline):
         return item
 
     async def flush(self):
-        if self.buffer:
-            batch, self.buffer = self.buffer, []
+        if not self.buffer or self.failed:
+            return
+        batch, self.buffer = self.buffer, []
+        try:
             await asyncio.wrap_future(self.thread.submit(self.writer.write, batch))
+            for rejected in self.writer.rejected:
+                self.crawler.signals.send_catch_log(page_failed, url=rejected["url"], reason=rejected["reason"],
+                                                    kind="parse", status=None)
+            self.writer.rejected.clear()
+        except (sqlite3.Error, OSError) as error:
+            # Disk full, a damaged index, an I/O error: the batch was rolled back, nothing stored
+            # is lost. Stop the crawl at once (the next run fetches what this one could not
+            # store) instead of failing the same way for every later item.
+            self.failed = f"{type(error).__name__}: {error}"
+            self.stats.set_value("archive/storage_error", self.failed)
+            self.stats.inc_value("archive/articles/not_stored", len(batch))
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage error"))
 
     async def close_spider(self):
         try:

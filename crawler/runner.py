@@ -6,7 +6,15 @@ spider's run (``crawler.runs.ArchiveRun``) leaves its exit code in its stats.
 
 from __future__ import annotations
 
-from crawler.runs import EXIT_CRASH, EXIT_LOCKED, Locked, RunLock, worst
+from crawler.runs import (
+    EXIT_CRASH,
+    EXIT_LOCKED,
+    ArchiveUnusable,
+    Locked,
+    RunLock,
+    prepare_archive,
+    worst,
+)
 
 
 class LockedError(Exception):
@@ -20,12 +28,14 @@ def crawl_in(process, names: list[str], spider_args: dict | None = None) -> int:
     anything starts (the extension takes the same lock again, re-entrantly; under a runner that
     does not come through here, such as scrapyd's, the extension alone refuses the crawl).
     """
+    db_path = process.settings.get("ARCHIVE_DB")
     try:
-        lock = RunLock(process.settings.get("ARCHIVE_DB"))
+        lock = RunLock(db_path)
         lock.acquire()
     except Locked as error:
         raise LockedError(str(error)) from None
     try:
+        prepare_archive(db_path)  # raises ArchiveUnusable: nothing starts
         crawlers = []
         for name in names:
             crawler = process.create_crawler(name)
@@ -38,4 +48,4 @@ def crawl_in(process, names: list[str], spider_args: dict | None = None) -> int:
     return worst(EXIT_CRASH if code is None else code for code in codes)
 
 
-__all__ = ["EXIT_LOCKED", "LockedError", "crawl_in"]
+__all__ = ["EXIT_LOCKED", "ArchiveUnusable", "LockedError", "crawl_in"]

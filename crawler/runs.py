@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import socket
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,9 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from archive.connect import open_archive
-from archive.store import mark_removed, record_failures
+from archive.migrations import migrate as apply_migrations
+from archive.store import frontier_pending, mark_removed, record_failures, resolve_failures
+from crawler.pipelines import NotStored
 from crawler.spider import is_loopback, page_failed
 from indonesian.dates import utc_stamp
 
@@ -31,16 +34,60 @@ EXIT_CRASH = 1
 EXIT_USAGE = 2
 EXIT_PAGES_FAILED = 3
 EXIT_SOURCE_BROKEN = 4
+EXIT_INTERRUPTED = 5  # SIGINT/SIGTERM: the next run completes the work
+EXIT_STORAGE = 6  # the archive could not be written or read (disk full, damaged, I/O error)
 EXIT_LOCKED = 75
-SEVERITY = {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_SOURCE_BROKEN: 2, EXIT_CRASH: 3}
+SEVERITY = {EXIT_OK: 0, EXIT_PAGES_FAILED: 1, EXIT_INTERRUPTED: 2, EXIT_SOURCE_BROKEN: 3,
+            EXIT_STORAGE: 4, EXIT_CRASH: 5}
 
 
 def worst(codes) -> int:
-    return max(codes, key=lambda c: SEVERITY.get(c, 3), default=EXIT_OK)
+    return max(codes, key=lambda c: SEVERITY.get(c, SEVERITY[EXIT_CRASH]), default=EXIT_OK)
 
 
 class Locked(Exception):
     pass
+
+
+class ArchiveUnusable(Exception):
+    """The archive file cannot be used: not SQLite, read-only, or damaged. ``exit_code`` says
+    which: a file that is not an archive is a usage error, a damaged archive a storage error."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+_PREPARED: set[str] = set()
+
+
+def prepare_archive(db_path: str) -> None:
+    """Refuse a damaged archive (``PRAGMA quick_check``) and apply pending migrations, once per
+    process and archive. Raises :class:`ArchiveUnusable` with a message an operator can act on."""
+    key = str(Path(db_path).resolve())
+    if key in _PREPARED:
+        return
+    try:
+        db = open_archive(db_path)
+        try:
+            check = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+            if check != ["ok"]:
+                raise ArchiveUnusable(f"the archive {db_path} is damaged (PRAGMA quick_check: "
+                                      f"{'; '.join(check[:3])}): restore a backup, or rebuild it with "
+                                      f"`sqlite3 {db_path} .recover`", EXIT_STORAGE)
+            if db.journal_mode != "wal":
+                db.enable_wal()
+            apply_migrations(db)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as error:
+        text = str(error)
+        if "not a database" in text or "readonly" in text or "unable to open" in text:
+            raise ArchiveUnusable(f"cannot use {db_path} as the archive: {text}", EXIT_USAGE) from None
+        raise ArchiveUnusable(f"the archive {db_path} cannot be read or written: {text}", EXIT_STORAGE) from None
+    except OSError as error:
+        raise ArchiveUnusable(f"the archive {db_path} cannot be read or written: {error}", EXIT_STORAGE) from None
+    _PREPARED.add(key)
 
 
 class RunLock:
@@ -51,7 +98,9 @@ class RunLock:
     held: dict[str, tuple] = {}  # lock path -> (file handle, users)
 
     def __init__(self, db_path: str):
-        self.path = str(Path(db_path).with_name(Path(db_path).name + ".lock"))
+        # The real file's lock: a symlink to the archive must not get a lock of its own.
+        real = Path(db_path).resolve()
+        self.path = str(real.with_name(real.name + ".lock"))
 
     def acquire(self) -> None:
         if self.path in self.held:
@@ -122,9 +171,12 @@ def known_state(db, source: str, recheck_days: int, since: str | None) -> dict:
     if since:
         cutoff = min(cutoff, since)
     known: dict[str, dict] = {}
-    for row in db.query("select url, published_date, date_confidence from articles "
+    for row in db.query("select url, published_date, date_confidence, parser from articles "
                         "where removed_at is null and source = ?", [source]):
-        recheck = row["published_date"] is None or row["published_date"] >= cutoff
+        # An article the generic extractor had to read (a layout break) is fetched again until
+        # the source's selectors read it, so that its text is not left as the break made it.
+        recheck = (row["published_date"] is None or row["published_date"] >= cutoff
+                   or "generic" in (row["parser"] or ""))
         known[row["url"]] = {"recheck": recheck, "weak_date": row["date_confidence"] != "high"}
     for row in db.query("select l.url from article_aliases l join articles a on a.id = l.article_id "
                         "where a.source = ?", [source]):
@@ -134,11 +186,16 @@ def known_state(db, source: str, recheck_days: int, since: str | None) -> dict:
     unfinished = list(db.query("select 1 from crawl_runs where source = ? and finished_at is null "
                                "and id > coalesce((select max(id) from crawl_runs where source = ? "
                                "and finished_at is not null), 0)", [source, source]))
-    retry = [r["url"] for r in db.query(
-        "select url from failed_pages where resolved_at is null and given_up = 0 and next_retry_at <= ? "
-        "and source = ? and kind != 'listing'", [utc_stamp(), source])]
+    # A listing or API page that failed, or an article a link led to that is not stored yet:
+    # the source's last pass was not complete, whatever its finish reason.
+    gaps = db.execute("select exists (select 1 from failed_pages where source = ? and kind = 'listing' "
+                      "and resolved_at is null and given_up = 0) or exists (select 1 from frontier "
+                      "where source = ? and done_at is null)", [source, source]).fetchone()[0]
+    retry = {r["url"]: r["listing_date"] for r in db.query(
+        "select url, listing_date from failed_pages where resolved_at is null and given_up = 0 "
+        "and next_retry_at <= ? and source = ? and kind != 'listing'", [utc_stamp(), source])}
     return {"known": known, "retry": retry,
-            "complete": bool(last) and last[0]["finish_reason"] == "finished" and not unfinished}
+            "complete": bool(last) and last[0]["finish_reason"] == "finished" and not unfinished and not gaps}
 
 
 class ArchiveRun:
@@ -151,6 +208,7 @@ class ArchiveRun:
         self.run_id = self.settings.get("ARCHIVE_RUN_ID") or process_run_id()
         self.lock = RunLock(self.db_path)
         self.failures: list[dict] = []
+        self.listings_read: set[str] = set()
         self.row_id = None
         self.unreachable = None
         self.started = utc_stamp()
@@ -159,12 +217,18 @@ class ArchiveRun:
     def from_crawler(cls, crawler):
         run = cls(crawler)
         run.lock.acquire()  # raises Locked: nothing of this crawl runs
-        open_archive(run.db_path, migrate=True).close()  # shape and migrations, before any pipeline
+        try:
+            prepare_archive(run.db_path)  # before any pipeline opens it
+        except ArchiveUnusable:
+            run.lock.release()
+            raise
         crawler.archive_run = run
         crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(run.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(run.item_error, signal=signals.item_error)
         crawler.signals.connect(run.page_failed, signal=page_failed)
+        crawler.signals.connect(run.response_received, signal=signals.response_received)
         return run
 
     async def spider_opened(self, spider):
@@ -178,6 +242,7 @@ class ArchiveRun:
                                     self.settings.get("ARCHIVE_SINCE"))
                 spider.known, spider.retry_urls = state["known"], state["retry"]
                 spider.previous_complete = state["complete"]
+            spider.frontier_urls = frontier_pending(db, spider.name)
             # A row from the start: a run killed before its end leaves it unfinished, and the
             # next run then walks every listing page instead of stopping at known articles.
             self.row_id = db["crawl_runs"].insert({"run_id": self.run_id, "source": spider.name,
@@ -188,22 +253,43 @@ class ArchiveRun:
         if self.unreachable:
             raise CloseSpider("preflight failed")
 
-    def page_failed(self, url, reason, kind, status):
-        self.failures.append({"url": url, "reason": reason, "kind": kind, "status": status})
+    def response_received(self, response, request, spider):
+        if request.meta.get("kind") == "listing" and response.status == 200:
+            self.listings_read.add(request.meta.get("canonical") or response.url)
+
+    def page_failed(self, url, reason, kind, status, listing_date=None):
+        self.failures.append({"url": url, "reason": reason, "kind": kind, "status": status,
+                              "listing_date": listing_date})
 
     def item_dropped(self, item, response, exception, spider):
+        if isinstance(exception, NotStored):
+            return  # not a page's fault: the next run fetches it again
         url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
         self.crawler.stats.inc_value("archive/failed/parse")
         self.failures.append({"url": url, "reason": str(exception).split(": ", 1)[-1], "kind": "parse",
-                              "status": None})
+                              "status": None, "listing_date": response.meta.get("listing_date")})
+
+    def item_error(self, item, response, spider, failure):
+        """A pipeline raised on an item (a field of a type nobody expected): a failed page with
+        its reason, never a silent loss."""
+        url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
+        self.crawler.stats.inc_value("archive/failed/parse")
+        self.failures.append({"url": url, "kind": "parse", "status": None,
+                              "listing_date": response.meta.get("listing_date"),
+                              "reason": f"parse: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]})
 
     def spider_closed(self, spider, reason):
         try:
-            self._close(spider)
+            self._close(spider, reason)
+        except (sqlite3.Error, OSError) as error:
+            # The ledger itself cannot be written (disk full?): the exit code still says so.
+            self.crawler.stats.set_value("archive/storage_error", f"{type(error).__name__}: {error}")
+            self.crawler.stats.set_value("archive/exit_code", EXIT_STORAGE)
+            spider.logger.error("could not record the run in the archive: %s", error)
         finally:
             self.lock.release()
 
-    def _close(self, spider):
+    def _close(self, spider, reason):
         stats = self.crawler.stats
         db = open_archive(self.db_path)
         try:
@@ -215,16 +301,39 @@ class ArchiveRun:
                 else:
                     failures.append(failure)
             record_failures(db, spider.name, failures, self.run_id,
-                            max_attempts=self.settings.getint("ARCHIVE_MAX_ATTEMPTS", 5))
+                            max_attempts=self.settings.getint("ARCHIVE_MAX_ATTEMPTS", 5),
+                            backoff_hours=self.settings.getfloat("ARCHIVE_RETRY_BACKOFF_HOURS", 6))
+            resolve_failures(db, self.listings_read - {f["url"] for f in failures})
+            pending = len(frontier_pending(db, spider.name))
+            stats.set_value("archive/frontier/pending", pending)
+            # Pages that failed in this or an earlier run and still wait for a retry: the archive
+            # is not complete, so the run is not "ok" (given-up pages are reported by status).
+            waiting = db.execute("select count(*) from failed_pages where source = ? and resolved_at is null "
+                                 "and given_up = 0", [spider.name]).fetchone()[0]
+            stats.set_value("archive/failed/waiting", waiting)
             stats.set_value("archive/articles/removed", removed)
             stats.set_value("archive/articles/failed", len(failures))
             row = ledger_row(self.run_id, spider.name, stats.get_stats(), self.started, spider.mirror.origin)
-            if self.unreachable:
+            storage_error = stats.get_value("archive/storage_error")
+            if storage_error:
+                row.update(health="failed", health_reason=f"storage error: {storage_error}")
+            elif self.unreachable:
                 row.update(health="broken", health_reason=self.unreachable, finish_reason="preflight failed")
+            elif reason == "shutdown":
+                row.update(health="interrupted", health_reason="stopped by a signal before the end; "
+                           "the next run completes the work")
             else:
                 row["health"], row["health_reason"] = judge_health(db, row, stats.get_stats(), self.settings)
-            row["exit_code"] = (EXIT_SOURCE_BROKEN if row["health"] == "broken"
-                                else EXIT_PAGES_FAILED if row["articles_failed"] else EXIT_OK)
+                if row["health"] == "ok" and (pending or waiting):
+                    # Everything this run discovered must be stored or accounted for.
+                    row["health_reason"] = "; ".join(filter(None, [
+                        f"{pending} discovered article pages not stored yet (frontier)" if pending else "",
+                        f"{waiting} failed pages wait for a retry" if waiting else ""]))
+            row["exit_code"] = (EXIT_STORAGE if storage_error
+                                else EXIT_SOURCE_BROKEN if row["health"] == "broken"
+                                else EXIT_INTERRUPTED if row["health"] == "interrupted"
+                                else EXIT_PAGES_FAILED if row["articles_failed"] or pending or waiting
+                                else EXIT_OK)
             stats.set_value("archive/exit_code", row["exit_code"])
             db["crawl_runs"].update(self.row_id, row)
         finally:
@@ -244,6 +353,9 @@ def ledger_row(run_id: str, source: str, stats: dict, started: str, origin) -> d
         present = stats.get(f"archive/field/{field_name}/present", 0)
         missing = stats.get(f"archive/field/{field_name}/missing", 0)
         coverage[field_name] = round(present / (present + missing), 3) if present + missing else None
+    parsed = stats.get("item_scraped_count", 0) + stats.get("archive/failed/parse", 0)
+    if parsed:  # the share of articles the source's own selectors read (not the generic extractor)
+        coverage["selectors"] = round(1 - stats.get("archive/parser/generic", 0) / parsed, 3)
     start, end = stats.get("start_time"), datetime.now(UTC)
     return {
         "run_id": run_id, "source": source,
@@ -279,25 +391,39 @@ def judge_health(db, row: dict, stats: dict, settings) -> tuple[str, str]:
     if not listing_entries and not items:
         return "broken", "layout changed? no listing entries and no articles found"
     generic = stats.get("archive/parser/generic", 0)
-    if items >= 5 and generic / items > settings.getfloat("HEALTH_GENERIC_SHARE", 0.5):
-        return "broken", f"layout changed? {generic} of {items} articles needed the generic extractor"
     previous = list(db.query(
         "select coverage from crawl_runs where source = ? and health = 'ok' and coverage is not null "
         "order by id desc limit ?", [row["source"], settings.getint("HEALTH_HISTORY_RUNS", 5)]))
+    if not previous and items >= 5 and generic / items > settings.getfloat("HEALTH_GENERIC_SHARE", 0.5):
+        return "broken", f"layout changed? {generic} of {items} articles needed the generic extractor"
+    # Against the source's own history, a quiet day counts too: one article the selectors miss
+    # where they never missed is a break; one article without an author where a fifth have
+    # none is not. Flag a field when its share fell below HEALTH_COVERAGE_DROP of its recent
+    # average and that few hits would happen by chance less than once in a hundred runs.
     coverage = json.loads(row["coverage"])
     drop = settings.getfloat("HEALTH_COVERAGE_DROP", 0.5)
     for field_name, share in coverage.items():
         history = [json.loads(p["coverage"]).get(field_name) for p in previous]
         history = [h for h in history if h is not None]
-        if share is not None and history and items >= 5:
-            average = sum(history) / len(history)
-            if average > 0.5 and share < average * drop:
-                return "broken", f"layout changed? {field_name} found on {share:.0%} (recent average {average:.0%})"
+        if share is None or not history or not items:
+            continue
+        average = sum(history) / len(history)
+        if average > 0.5 and share < average * drop and _chance_of_at_most(round(share * items), items, average) < 0.01:
+            label = "selectors" if field_name == "selectors" else field_name
+            return "broken", (f"layout changed? {label} found on {share:.0%} of {items} articles "
+                              f"(recent average {average:.0%})")
     parse_failures = stats.get("archive/failed/parse", 0)
     parsed = items + parse_failures
-    if parsed >= 5 and parse_failures / parsed > settings.getfloat("HEALTH_PARSE_FAILURE_SHARE", 0.2):
+    if parsed and (parsed >= 5 or previous) and parse_failures / parsed > settings.getfloat("HEALTH_PARSE_FAILURE_SHARE", 0.2):
         return "broken", f"layout changed? {parse_failures} of {parsed} pages did not parse"
     return "ok", ""
+
+
+def _chance_of_at_most(hits: int, trials: int, rate: float) -> float:
+    """P(X <= hits) for X ~ Binomial(trials, rate)."""
+    from math import comb
+
+    return sum(comb(trials, k) * rate**k * (1 - rate) ** (trials - k) for k in range(hits + 1))
 
 
 __all__ = ["ArchiveRun", "Locked", "RunLock", "is_loopback", "worst"]

@@ -49,7 +49,9 @@ ITEM_PIPELINES = {
 # The mirror mapping sits nearest the engine, so it also maps the re-checks and retries that
 # ArchiveStartMiddleware (nearest the spider) adds to the spider's start.
 SPIDER_MIDDLEWARES = {"crawler.middlewares.MirrorOriginMiddleware": 10,
-                      "crawler.middlewares.ArchiveStartMiddleware": 900}
+                      "crawler.middlewares.DiscoveredLinksMiddleware": 800,
+                      "crawler.middlewares.ArchiveStartMiddleware": 900,
+                      "crawler.middlewares.CallbackErrorMiddleware": 950}
 EXTENSIONS = {
     "crawler.runs.ArchiveRun": 100,
     "crawler.warc.WarcExtension": 500,
@@ -61,7 +63,8 @@ ARCHIVE_DB = "data/archive.db"
 ARCHIVE_ORIGINS: dict[str, str] = {}  # spider name -> mirror origin (same as -a origin=URL)
 ARCHIVE_BATCH_SIZE = 200
 ARCHIVE_RUN_ID = None  # one id per process when unset
-ARCHIVE_MAX_ATTEMPTS = 5
+ARCHIVE_MAX_ATTEMPTS = 5  # a failed page is given up after this many attempts
+ARCHIVE_RETRY_BACKOFF_HOURS = 6  # ... retried after 6 h, 12 h, 24 h ...
 ARCHIVE_RECHECK_DAYS = 7  # known articles published this recently are fetched again
 ARCHIVE_SINCE = None  # ... or published since this date (YYYY-MM-DD)
 ARCHIVE_FULL = False  # ignore what the archive knows

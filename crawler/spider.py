@@ -13,6 +13,7 @@ run lives in Scrapy components configured in ``crawler.settings``:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -29,6 +30,7 @@ from indonesian.urls import canonical_url, host_of
 page_failed = object()
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+UNSAFE_URL = re.compile(r"[\s<>\"'`\\\x00-\x1f\x7f]")  # never part of a URL an article is filed under
 
 # Politeness is for real sites; a mirror on this machine (the replica) is fetched at full speed.
 LOOPBACK_SETTINGS = {
@@ -57,9 +59,13 @@ class ArchiveSpider(scrapy.Spider):
         self.url_list = [u for u in _read_url_list(urls) if host_of(u) in self.real_hosts()] if urls else None
         # Filled by crawler.runs.ArchiveRun when the spider opens.
         self.known: dict[str, dict] = {}
-        self.retry_urls: list[str] = []
+        self.retry_urls: dict[str, str | None] = {}  # url -> the date a listing gave it
+        self.frontier_urls: list[str] = []
         self.previous_complete = False
         self.vanished: list[str] = []  # known articles the source's complete listing no longer has
+        # Article URLs requested before a listing could give their date (in-article links,
+        # retries, the frontier): a listing that dates one fetches it again with its date.
+        self.undated: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -110,8 +116,22 @@ class ArchiveSpider(scrapy.Spider):
             return self.mirror.canonical(href)
         return canonical_url(urljoin(self.canonical(response), href))
 
+    def is_article_url(self, url: str) -> bool:
+        """A canonical URL this source could serve an article at: https, one of the source's
+        hosts, a clean path (no traversal, no markup), and the source's ``ARTICLE_PATH`` when it
+        declares one. Aliases and links that fail this are not stored as URLs."""
+        parts = urlsplit(url)
+        path = parts.path
+        if parts.scheme != "https" or (parts.hostname or "") not in self.real_hosts():
+            return False
+        if UNSAFE_URL.search(url) or any(segment in ("..", ".") for segment in path.split("/")):
+            return False
+        pattern = getattr(self, "ARTICLE_PATH", None)
+        return bool(pattern.match(path)) if pattern is not None else True
+
     def new_article(self, response, **fields) -> Article:
         warc = response.meta.get("warc") or {}
+        fields["aliases"] = [a for a in fields.get("aliases") or [] if self.is_article_url(a)]
         return Article(url=canonical_url(self.canonical(response)), source=self.name,
                        fetched_url=response.url, fetched_at=response.meta.get("fetched_at") or utc_stamp(),
                        http_status=response.status, warc_file=warc.get("file"),
@@ -131,12 +151,17 @@ class ArchiveSpider(scrapy.Spider):
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         canonical = request.meta.get("canonical") or self.mirror.canonical(request.url)
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status)
+        self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status,
+                         listing_date=request.meta.get("listing_date"))
 
-    def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None) -> None:
+    def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None,
+                    listing_date: str | None = None) -> None:
+        """Record a page that could not be fetched or parsed; ``listing_date``: the date a listing
+        gave it, kept so that its retry is dated like its first attempt would have been."""
         self.crawler.stats.inc_value(f"archive/failed/{'parse' if kind == 'parse' else reason.split(':')[0]}")
         self.logger.warning("failed %s: %s", url, reason)
-        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, kind=kind, status=status)
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, kind=kind, status=status,
+                                            listing_date=listing_date)
 
     def is_known(self, canonical: str) -> bool:
         return canonical in self.known

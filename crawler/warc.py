@@ -8,6 +8,7 @@ and ``WARC-Crawl-Meta`` (the request meta the callback used, e.g. a listing's da
 
 from __future__ import annotations
 
+import asyncio
 import json
 from io import BytesIO
 from pathlib import Path
@@ -33,6 +34,7 @@ class WarcExtension:
         self.writer = None
         self.handle = None
         self.name = None
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -52,8 +54,18 @@ class WarcExtension:
         self.writer = WARCWriter(self.handle, gzip=True)
 
     def response_received(self, response, request, spider):
-        if response.status != 200 or not request.meta.get("evidence"):
+        if response.status != 200 or not request.meta.get("evidence") or self.failed:
             return
+        try:
+            self._write(response, request, spider)
+        except OSError as error:
+            # Disk full or an I/O error: without its evidence an article would be stored
+            # unprovable. Stop the crawl like a failed database write (exit code 6).
+            self.failed = True
+            self.crawler.stats.set_value("archive/storage_error", f"WARC: {type(error).__name__}: {error}")
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage error"))
+
+    def _write(self, response, request, spider):
         callback = getattr(request.callback, "__name__", None)  # replayed by crawler.replay
         if self.writer is None:
             self._open(spider)

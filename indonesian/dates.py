@@ -238,6 +238,8 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
         return None
     confidence = CONFIDENCE.get(kind, "low")
     if kind in ("api", "jsonld", "meta", "time") and (stamp := parse_iso(text)):
+        if not _plausible(stamp.date(), fetched):
+            return None  # 9999-12-31 or 1970-01-01 in structured data is not evidence
         if len(text) == 10:  # a date without a time of day
             return DateResult(text, None, text, f"{kind}: iso", confidence)
         return _stamp_result(stamp, text, f"{kind}: iso", confidence)
@@ -256,7 +258,7 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
         method = f"{kind}: {how}"
         confidence = "low" if how == "year from fetch time" else "medium"
     day = _valid(year, parsed.month, parsed.day)
-    if day is None or day > fetched.date() + timedelta(days=1):
+    if day is None or not _plausible(day, fetched):
         return None
     if parsed.weekday is not None and day.weekday() != parsed.weekday:
         confidence = "low"
@@ -266,6 +268,16 @@ def _resolve_one(item: dict, fetched: datetime, hints: list[date],
         stamp = datetime(day.year, day.month, day.day, parsed.hour, parsed.minute, tzinfo=zone)
         return _stamp_result(stamp, text, method, confidence)
     return DateResult(day.isoformat(), None, text, method, confidence)
+
+
+# No Indonesian government news site in this archive published before this: an earlier date
+# is a placeholder or a typo, not evidence.
+EARLIEST = date(2000, 1, 1)
+CLOCK_SKEW = timedelta(days=1)  # a page may be dated in a time zone ahead of the fetch's
+
+
+def _plausible(day: date, fetched: datetime) -> bool:
+    return EARLIEST <= day <= fetched.date() + CLOCK_SKEW
 
 
 METHOD_STRENGTH = (("year from fetch time", 0), ("year from weekday", 1),

@@ -1,4 +1,9 @@
-"""Election tags from a lexicon (``data/election.toml``): cheap regexes, compiled once."""
+"""Election tags from a lexicon (``data/election.toml``): cheap regexes, compiled once.
+
+Only the labels listed as offered in the lexicon are emitted as facts: those whose measured
+precision on the hand-labelled set (``tests/labels/written_cases.toml``) is at least 0.8
+(``docs/labels.md`` has the figures; ``make eval`` measures them).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ class Tags:
     election_types: list[str]
     election_stages: list[str]
     institutions: list[str]
+    focus_stage: str | None = None  # the one stage the title and lead are about
 
 
 WORD = re.compile(r"\w+")
@@ -29,6 +35,7 @@ class Matcher:
     def __init__(self, entries: list[tuple[str, str]]):
         self.by_first: dict[str, list[tuple[re.Pattern, str]]] = {}
         self.anywhere: list[tuple[re.Pattern, str]] = []
+        self.labels = [label for _, label in entries]
         for pattern, label in entries:
             compiled = re.compile(f"(?:{pattern})\\b")
             first = re.match(r"[a-z0-9]+", pattern)
@@ -63,6 +70,9 @@ def lexicon() -> dict:
         "title_bonus": data["title_bonus"],
         "terms": family({"strong": data["terms"]["strong"], "weak": data["terms"]["weak"]}),
         "not_election": family({"not": data["terms"]["not_election"]}),
+        "not_a_type_or_stage": family({"not": data["terms"]["not_a_type_or_stage"]}),
+        "type_parents": data["type_parents"],
+        "offered": {name: set(labels) for name, labels in data["offered"].items()},
         **{name: family(data[name]) for name in ("types", "stages", "institutions")},
     }
 
@@ -73,8 +83,13 @@ def _blank_out(lowered: str, matcher: Matcher) -> str:
     return lowered
 
 
-def tag(title: str, body: str) -> Tags:
+def tag(title: str, body: str, offered_only: bool = True) -> Tags:
+    """Election tags of one article. ``offered_only=False`` keeps the labels that are not
+    offered too, for measuring them (bench/evaluate.py)."""
     lex = lexicon()
+    offered = lex["offered"] if offered_only else {
+        "types": set(lex["types"].labels), "stages": set(lex["stages"].labels),
+        "focus_stage": set(lex["stages"].labels), "institutions": set(lex["institutions"].labels)}
     texts = [_blank_out((title or "").lower(), lex["not_election"]),
              _blank_out((body or "").lower(), lex["not_election"])]
     words = [list(WORD.finditer(text)) for text in texts]
@@ -89,10 +104,36 @@ def tag(title: str, body: str) -> Tags:
                 score += weight * (0.2 if strong else 0.05)
     related = score >= lex["threshold"]
 
-    def labels(family: str) -> list[str]:
-        return sorted({label for text, tokens in zip(texts, words, strict=True)
-                       for label, _ in lex[family].find(text, tokens)})
+    def labels(family: str, texts: list[str], words: list[list[re.Match]]) -> set[str]:
+        return {label for text, tokens in zip(texts, words, strict=True)
+                for label, _ in lex[family].find(text, tokens)}
 
-    types = labels("types") if related else []
-    stages = labels("stages") if related else []
-    return Tags(related, round(score, 2), sorted(terms), types, stages, labels("institutions"))
+    # Institutions from the text as written: a flood story that names the KPU office names the KPU.
+    as_written = [(title or "").lower(), (body or "").lower()]
+    institutions = labels("institutions", as_written, [list(WORD.finditer(t)) for t in as_written])
+    institutions &= offered["institutions"]
+    if not related:
+        return Tags(related, round(score, 2), sorted(terms), [], [], sorted(institutions))
+    # Organisers' names are not elections nor stages: "Komisi Pemilihan Umum" names no pemilu.
+    texts = [_blank_out(text, lex["not_a_type_or_stage"]) for text in texts]
+    words = [list(WORD.finditer(text)) for text in texts]
+    types = labels("types", texts, words)
+    types |= {lex["type_parents"][t] for t in types if t in lex["type_parents"]}
+    stages = labels("stages", texts, words)
+    focus = focus_stage(texts[0], lead(texts[1]), lex)
+    return Tags(related, round(score, 2), sorted(terms),
+                sorted(types & offered["types"]), sorted(stages & offered["stages"]),
+                sorted(institutions), focus if focus in offered["focus_stage"] else None)
+
+
+def lead(body: str) -> str:
+    """The first sentence of a body: where a news story says what it is about."""
+    return re.split(r"(?<=[.!?])\s+|\n", body.strip(), maxsplit=1)[0]
+
+
+def focus_stage(title: str, lead_text: str, lex: dict) -> str | None:
+    """The first stage the title names, else the first the lead names."""
+    for text in (title, lead_text):
+        if found := lex["stages"].find(text):
+            return min(found, key=lambda match: text.index(match[1]))[0]
+    return None

@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 
-SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Characters that are not text: lone surrogates (cannot be encoded as UTF-8 at all), C0/C1
+# controls other than tab and line breaks (NUL makes the Atom writer refuse the feed), and
+# Unicode's non-characters.
+NOT_TEXT = re.compile(r"[\ud800-\udfff\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+# Invisible formatting a web editor leaves inside words: soft hyphen, zero-width space, ZWNJ,
+# ZWJ, word joiner, BOM, Mongolian vowel separator, and the bidirectional marks and overrides
+# (which can also make a title read differently from what it is). Dropped, never turned into a
+# space: "pil\u200bkada" is the word "pilkada".
+INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Line breaks other than \n: vertical tab, form feed, NEL, line and paragraph separators.
+LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 
 
 @cache
@@ -41,9 +52,18 @@ def _patterns() -> dict[str, re.Pattern | list[re.Pattern]]:
     }
 
 
+def clean_text(text: str) -> str:
+    """Valid text: no control characters, lone surrogates or invisible characters, line
+    breaks as \\n, NFC. Spacing is left as it is (see :func:`clean_whitespace`)."""
+    text = NOT_TEXT.sub("", text)
+    text = INVISIBLE.sub("", text)
+    return unicodedata.normalize("NFC", LINE_BREAKS.sub("\n", text))
+
+
 def clean_whitespace(text: str) -> str:
-    """NFC, one space between words, no space at line ends, at most one blank line."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Valid text (:func:`clean_text`), one space between words, no space at line ends, at
+    most one blank line."""
+    text = clean_text(text)
     lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

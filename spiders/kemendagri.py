@@ -18,6 +18,8 @@ BACKEND = "https://backend.kemendagri.go.id"
 API_PAGE = BACKEND + "/api/v1/blogs/public?limit={limit}&page={page}"
 ARTICLE_URL = SITE + "/berita/{slug}"
 PAGE_LIMIT = 100
+MAX_BAD_PAGES = 3  # malformed API pages in a row before the walk gives up
+SLUG_PATTERN = re.compile(r"[\w-]{1,300}")  # a path segment: no slashes, dots or markup
 
 SLUG, TITLE, BODY, CREATED, CATEGORY = "post_slug", "blog_name", "blog_desc", "created_at", "category_name"
 
@@ -32,6 +34,7 @@ class KemendagriSpider(ArchiveSpider):
         super().__init__(*args, **kwargs)
         self.wanted = set(self.url_list) if self.url_list is not None else None
         self.listed: set[str] = set()
+        self.entry_failures = self.pages_failed = self.bad_pages_in_a_row = 0
 
     async def start(self):
         yield self.api_request(1)
@@ -43,45 +46,73 @@ class KemendagriSpider(ArchiveSpider):
                             dont_filter=True)
 
     def parse_api(self, response):
+        """One API page. Every entry is read on its own: a malformed entry becomes a failed page
+        with its reason and the others still count; a malformed page does not end the walk
+        (up to MAX_BAD_PAGES in a row), since the pages after it may be fine."""
         page = response.meta["page"]
         try:
             payload = json.loads(response.text)
             blogs = payload["data"]["blogs"]
+            if not isinstance(blogs, list):
+                raise TypeError(f"data.blogs is a {type(blogs).__name__}, not a list")
         except (ValueError, KeyError, TypeError) as error:
-            self.page_failed(self.canonical(response), f"API answer not understood: {error!r}"[:200])
+            yield from self.bad_page(response, f"API answer not understood: {error!r}"[:200])
             return
         if not payload.get("status"):
-            self.page_failed(self.canonical(response), f"API status false: {payload.get('message')}")
+            yield from self.bad_page(response, f"API status false: {str(payload.get('message'))[:200]}")
             return
+        self.bad_pages_in_a_row = 0
         wanted = self.wanted
         known_here = 0
         self.count_listing_entries(len(blogs))
-        for blog in blogs:
-            slug, title = blog.get(SLUG), blog.get(TITLE)
-            if not slug:
-                self.page_failed(self.canonical(response), f"item without {SLUG}: id {blog.get('id')}")
+        for number, blog in enumerate(blogs):
+            try:
+                url, fields = self.entry(blog)
+            except (TypeError, ValueError) as error:
+                self.entry_failures += 1
+                self.page_failed(f"{self.canonical(response)}#entry-{number}", f"API entry not understood: {error}")
                 continue
-            url = ARTICLE_URL.format(slug=slug)
             self.listed.add(url)
             if wanted is not None and url not in wanted:
                 continue
             if self.is_known(url) and not self.known[url].get("recheck"):
                 known_here += 1
                 continue
-            paragraphs, captions = html_to_paragraphs(blog.get(BODY) or "")
-            yield self.new_article(
-                response, url=url, title=title, paragraphs=paragraphs, captions=captions,
-                date_candidates=[{"kind": "api", "text": blog.get(CREATED) or ""}],
-                tags=[t for t in (blog.get(CATEGORY),) if t], parser="api",
-            )
+            yield self.new_article(response, url=url, **fields)
             if wanted is not None:
                 wanted.discard(url)
-        if not blogs and wanted is None:
+        if not blogs and wanted is None and not self.entry_failures and not self.pages_failed:
             # The whole API was read: a known article that is no longer listed was taken down.
             self.vanished = [url for url in self.known if url not in self.listed]
         done = not blogs or wanted == set() or (self.incremental and known_here == len(blogs))
         if not done:
             yield self.api_request(page + 1)
+
+    def entry(self, blog) -> tuple[str, dict]:
+        """The canonical URL and article fields of one API entry; TypeError/ValueError when the
+        entry is not what the API documents."""
+        if not isinstance(blog, dict):
+            raise TypeError(f"an entry is a {type(blog).__name__}, not an object")
+        slug, title = blog.get(SLUG), blog.get(TITLE)
+        body, created, category = blog.get(BODY) or "", blog.get(CREATED) or "", blog.get(CATEGORY)
+        for name, value in ((SLUG, slug), (TITLE, title), (BODY, body), (CREATED, created)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} is a {type(value).__name__}, not text (id {blog.get('id')!r})")
+        if not slug or not SLUG_PATTERN.fullmatch(slug):
+            raise ValueError(f"{SLUG} missing or not a slug: {str(slug)[:80]!r} (id {blog.get('id')!r})")
+        paragraphs, captions = html_to_paragraphs(body)
+        return ARTICLE_URL.format(slug=slug), {
+            "title": title, "paragraphs": paragraphs, "captions": captions,
+            "date_candidates": [{"kind": "api", "text": created}],
+            "tags": [category] if isinstance(category, str) and category else [], "parser": "api",
+        }
+
+    def bad_page(self, response, reason: str):
+        self.pages_failed += 1
+        self.bad_pages_in_a_row += 1
+        self.page_failed(self.canonical(response), reason, kind="listing")
+        if self.bad_pages_in_a_row < MAX_BAD_PAGES:
+            yield self.api_request(response.meta["page"] + 1)
 
     def new_article(self, response, url: str, **fields):
         article = super().new_article(response, **fields)

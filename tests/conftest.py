@@ -7,6 +7,7 @@ that is how cron runs them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -21,6 +22,12 @@ from replica.server import serve
 
 # Browser fixtures (server, page) and helpers (serving, chromium) for every browser test module.
 pytest_plugins = ["tests.browser"]
+
+# No network beyond loopback, in this process and in every Python process a test starts.
+NETGUARD = Path(__file__).parent / "netguard"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")]))
+sys.path.insert(0, str(NETGUARD))
+import sitecustomize  # noqa: E402, F401 - installs the guard here too
 
 
 @dataclass

@@ -18,7 +18,7 @@ ORIGIN = "http://replica.test"  # frozen pages are replayed as if fetched from t
 FIELDS = [
     "url", "title", "body", "published_date", "published_at", "date_method", "date_confidence",
     "author", "dateline", "source_unit", "captions", "related", "tags", "image_urls", "aliases",
-    "election_related", "election_types", "election_stages", "institutions", "regions",
+    "election_related", "election_types", "election_stages", "focus_stage", "institutions", "regions",
     "publisher_region", "parser",
 ]
 FROZEN_AT = "2026-11-27T00:00:00Z"

@@ -25,13 +25,21 @@ def last_run(db_path) -> dict:
 
 def test_a_second_run_while_one_is_active_exits_75_at_once(replica, tmp_path):
     db = tmp_path / "archive.db"
+    requests_before = dict(replica.server.world.requests)
     with RunLock(str(db)):
         started = time.monotonic()
         result = run_crawl(db, replica)
         assert result.returncode == 75
         assert "another crawl holds" in result.stderr
         assert time.monotonic() - started < 30
-    assert run_crawl(db, replica).returncode == 0
+        # It did nothing: no archive, no ledger row, not a request to the replica.
+        assert not db.exists()
+        assert replica.server.world.requests == requests_before
+    # A symlink to the archive is the same archive, with the same lock.
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with RunLock(str(db)):
+        assert run_crawl(link, replica).returncode == 75
 
 
 def test_a_stale_lock_file_from_a_killed_run_does_not_block(replica, tmp_path):
@@ -103,7 +111,7 @@ def test_a_changed_layout_marks_the_source_broken_and_keeps_the_stored_text(fres
     result = run_crawl(db_path, fresh_replica, "--full")
     assert result.returncode == 4
     runs = last_run(db_path)
-    assert runs["mmc_kobar"]["health"] == "broken" and "generic extractor" in runs["mmc_kobar"]["health_reason"]
+    assert runs["mmc_kobar"]["health"] == "broken" and "layout changed? selectors found on" in runs["mmc_kobar"]["health_reason"]
     assert runs["kemendagri"]["health"] == "broken" and "did not parse" in runs["kemendagri"]["health_reason"]
     assert dict(Database(db_path).execute("select url, body from articles").fetchall()) == bodies
     failed = Database(db_path)["failed_pages"].count

@@ -94,3 +94,16 @@ def test_a_date_never_lies_in_the_future():
 def test_unparseable_dates_keep_their_text_and_a_null_date():
     result = one("bullet", "tanggal tidak jelas")
     assert result.published_date is None and result.date_text == "tanggal tidak jelas"
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59Z", "2099-01-01", "1970-01-01T00:00:00Z",
+                                   "1899-12-31"])
+def test_structured_dates_out_of_range_are_not_evidence(stamp):
+    result = resolve([{"kind": "jsonld", "text": stamp}, {"kind": "lead", "text": "Pangkalan Bun - Kamis (27/2/2025) pagi"}],
+                     "2026-11-27T00:00:00Z")
+    assert (result.published_date, result.date_method) == ("2025-02-27", "lead: text")
+
+
+def test_a_date_a_day_ahead_of_the_fetch_is_clock_skew_not_the_future():
+    result = resolve([{"kind": "meta", "text": "2026-11-28T01:00:00+07:00"}], "2026-11-27T20:00:00Z")
+    assert result.published_date == "2026-11-28" and result.date_confidence == "high"

@@ -4,6 +4,8 @@ import pytest
 
 from bench.gold import evaluate_extraction, gold_pages
 
+pytestmark = pytest.mark.slow  # runs trafilatura over every gold page (~15 s)
+
 
 @pytest.fixture(scope="module")
 def report():

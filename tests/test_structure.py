@@ -103,3 +103,17 @@ def test_no_host_of_a_source_is_named_outside_its_module():
         text = path.read_text("utf-8")
         offences += [f"{name} names {h}" for h in hosts if h in text]
     assert offences == []
+
+
+def test_the_suite_reaches_nothing_beyond_loopback():
+    import socket
+    import subprocess
+    import sys
+
+    import pytest
+
+    with pytest.raises(socket.gaierror, match="blocked by the test suite"):
+        socket.getaddrinfo("mmc.kotawaringinbaratkab.go.id", 443)
+    child = subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('example.org', 80), 2)"],
+                           capture_output=True, text=True)
+    assert child.returncode != 0 and "blocked by the test suite" in child.stderr

@@ -1,7 +1,11 @@
 """Boilerplate out of the body, kept in its own fields. Paragraphs written for these tests."""
 
+import unicodedata
+
+import pytest
+
 from crawler.extract import html_to_paragraphs
-from indonesian.text import leaked_phrases, strip_boilerplate
+from indonesian.text import clean_text, clean_whitespace, leaked_phrases, strip_boilerplate
 
 TITLE = "Kesbangpol Ajak Pemilih Pemula Gunakan Hak Pilih"
 PAGE = [
@@ -58,3 +62,37 @@ def test_api_html_becomes_paragraphs_without_empty_ones_and_with_captions_apart(
     html = ("<p>Jakarta - Satu <strong>dua</strong>.</p><p>&nbsp;</p>"
             "<figure><img src='a.jpg'><figcaption>(Foto: Puspen)</figcaption></figure><p>Tiga<br>Empat</p>")
     assert html_to_paragraphs(html) == (["Jakarta - Satu dua.", "Tiga", "Empat"], ["(Foto: Puspen)"])
+
+
+# Clean text is valid text: what a hostile or careless page puts into a title or body.
+@pytest.mark.parametrize("dirty, clean", [
+    ("pil\u200bkada", "pilkada"),                       # zero-width space inside a word
+    ("\ufeffKPU Kobar", "KPU Kobar"),                   # BOM at the start of a title
+    ("pemu\u00adtakhiran data", "pemutakhiran data"),   # soft hyphen
+    ("Ba\u200cwas\u200dlu", "Bawaslu"),                 # ZWNJ and ZWJ
+    ("TPS\u2060 05", "TPS 05"),                         # word joiner
+    ("Judul\x00 berita", "Judul berita"),               # NUL
+    ("satu\x07dua\x1b[31m", "satudua[31m"),             # bell, escape: gone, text kept
+    ("C1\x85 control\x9b", "C1\ncontrol"),              # NEL is a line break, CSI is not text
+    ("lone \ud800surrogate \udfff", "lone surrogate"),  # cannot be encoded at all
+    ("\u202eadakliP", "adakliP"),                       # bidi override dropped, letters kept
+    ("satu\u2028dua\x0cTiga", "satu\ndua\nTiga"),       # line separators and form feed
+    ("Cafe\u0301 Pangkalan\u00a0Bun", "Café Pangkalan Bun"),  # NFC, NBSP is a space
+    ("a\r\nb\rc", "a\nb\nc"),
+    ("\ufdd0\ufffe\uffff", ""),                         # non-characters
+])
+def test_clean_text_is_valid_text(dirty, clean):
+    cleaned = clean_whitespace(dirty)
+    assert cleaned == clean
+    cleaned.encode("utf-8")  # no lone surrogate left: this raises if one is
+    assert unicodedata.is_normalized("NFC", cleaned)
+
+
+def test_clean_text_keeps_tabs_newlines_and_every_printable_character():
+    text = "Tab\tdan baris\nbaru: é ñ ü — “kutip” ’ 😀 ١٢٣ 中文"
+    assert clean_text(text) == text
+
+
+def test_a_zero_width_space_does_not_split_a_word_in_a_paragraph():
+    stripped = strip_boilerplate(["MMC KOBAR - Tahapan pil\u200bkada dimulai.\x00"])
+    assert stripped.paragraphs == ["Tahapan pilkada dimulai."]

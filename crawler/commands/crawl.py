@@ -1,5 +1,5 @@
-"""``scrapy crawl NAME``, exiting with the run's exit code (0 ok, 3 pages failed, 4 source
-broken, 75 locked) like ``pilkada-archive crawl``."""
+"""``scrapy crawl NAME``, exiting with the run's exit code like ``pilkada-archive crawl`` (0 ok,
+3 pages failed, 4 source broken, 5 interrupted, 6 storage error, 75 locked)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.runner import EXIT_LOCKED, LockedError, crawl_in
+from crawler.runner import EXIT_LOCKED, ArchiveUnusable, LockedError, crawl_in
 
 
 class Command(ScrapyCrawl):
@@ -20,3 +20,6 @@ class Command(ScrapyCrawl):
         except LockedError as error:
             print(f"not crawling: {error}", file=sys.stderr)
             self.exitcode = EXIT_LOCKED
+        except ArchiveUnusable as error:
+            print(f"not crawling: {error}", file=sys.stderr)
+            self.exitcode = error.exit_code
