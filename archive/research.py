@@ -163,6 +163,7 @@ class Search:
     type: str = ""
     stage: str = ""
     stage_column: str = "election_stages"  # or "focus_stage" where the archive has it
+    mentions: str = ""  # a stage the article mentions (election_stages), beside the one it is about
     order: str = "newest"  # or "relevance"
 
     def where(self) -> tuple[str, list]:
@@ -192,6 +193,9 @@ class Search:
             else:
                 clauses.append("exists (select 1 from json_each(a.election_stages) where value = ?)")
             params.append(self.stage)
+        if self.mentions:
+            clauses.append("exists (select 1 from json_each(a.election_stages) where value = ?)")
+            params.append(self.mentions)
         return " and ".join(clauses), params
 
 

@@ -31,7 +31,7 @@ from indonesian.regions import gazetteer
 PAGE_SIZES = (10, 25, 50, 100, 500)
 EXPORT_CHUNK = 1000
 FEED_SIZE = 50
-PARAMS = ("q", "from", "to", "source", "region", "type", "stage", "order", "size")
+PARAMS = ("q", "from", "to", "source", "region", "type", "stage", "mentions", "order", "size")
 _sources_cache: dict[str, tuple[tuple, list[str]]] = {}
 
 
@@ -66,7 +66,8 @@ async def search_from(args, db, counter: FacetCounter) -> tuple[Search, list[str
     stage_column = await _stage_column(db)
     choices = {"source": await _sources(db),
                "type": await counter.array_values(db, "articles", "election_types"),
-               "stage": await _stages(db, counter, stage_column)}
+               "stage": await _stages(db, counter, stage_column),
+               "mentions": await counter.array_values(db, "articles", "election_stages")}
     search = Search(q=args.get("q", "").strip(), date_from=args.get("from", "").strip(),
                     date_to=args.get("to", "").strip(), stage_column=stage_column,
                     order="relevance" if args.get("order") == "relevance" else "newest")
@@ -75,7 +76,9 @@ async def search_from(args, db, counter: FacetCounter) -> tuple[Search, list[str
         given = args.get(name, "").strip()
         if given:
             try:
-                setattr(search, name, resolve_label({"type": "election type"}.get(name, name), given, valid))
+                what = {"type": "election type", "stage": "stage" if stage_column == "election_stages" else "focus stage",
+                        "mentions": "stage mentioned"}.get(name, name)
+                setattr(search, name, resolve_label(what, given, valid))
             except UnknownValue as unknown:
                 errors.append(unknown.message)
     if region := args.get("region", "").strip():

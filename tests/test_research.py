@@ -106,8 +106,9 @@ SEARCHES = [
     ("type=Pilkada&from=2024-01-01&to=2024-12-31",
      "exists (select 1 from json_each(election_types) where value = 'pilkada') "
      "and published_date between '2024-01-01' and '2024-12-31'"),
-    ("stage=politik+uang&region=kalimantan+tengah",
-     f"exists (select 1 from json_each(election_stages) where value = 'politik_uang') and {KALTENG}"),
+    ("stage=Netralitas+ASN&region=kalimantan+tengah", f"focus_stage = 'netralitas_asn' and {KALTENG}"),
+    ("mentions=Kampanye&q=pemilih", "exists (select 1 from json_each(election_stages) where value = 'kampanye') "
+     "and id in (select rowid from article_stems_fts where article_stems_fts match 'pilih')"),
 ]
 
 
@@ -141,7 +142,7 @@ async def test_unknown_values_get_a_message_listing_the_valid_ones(site):
     response = await site.client.get("/-/cari.json?source=detik&stage=serangan+fajar&region=Atlantis")
     assert response.status_code == 400
     errors = " ".join(response.json()["errors"])
-    assert "kemendagri, mmc_kobar" in errors and "politik_uang" in errors and "62 Kalimantan Tengah" in errors
+    assert "kemendagri, mmc_kobar" in errors and "netralitas_asn" in errors and "62 Kalimantan Tengah" in errors
     page = await site.client.get("/-/cari?source=detik")
     assert page.status_code == 400 and "kemendagri, mmc_kobar" in page.text and "<select" in page.text
 
