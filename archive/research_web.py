@@ -273,7 +273,7 @@ def attention_chart(rows: list[dict], width: int = 900, height: int = 260) -> Ma
     months = list(dict.fromkeys(r["month"] for r in rows))
     sources = list(dict.fromkeys(r["source"] for r in rows))
     top = max(max(r["matches"] for r in rows), 1)
-    left, bottom, right, upper = 50, 30, 10, 10
+    left, bottom, right, upper = 50, 30, 30, 24
     span_x = (width - left - right) / max(len(months) - 1, 1)
 
     def x(i):
@@ -300,7 +300,7 @@ def attention_chart(rows: list[dict], width: int = 900, height: int = 260) -> Ma
             r = values[m]
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(r["matches"]):.1f}" r="2.5" fill="{color}">'
                          f'<title>{escape(source)} {m}: {r["matches"]} / {r["articles"]}</title></circle>')
-        parts.append(f'<text x="{left + 10 + 140 * n}" y="{upper + 12}" fill="{color}" font-size="12">{escape(source)}</text>')
+        parts.append(f'<text x="{left + 10 + 140 * n}" y="14" fill="{color}" font-size="12">{escape(source)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
