@@ -193,6 +193,12 @@ async def test_every_province_and_regency_facet_count_equals_its_region_query(si
         assert in_region[0]["total"] == expected and len(in_region) == min(expected, 1000), code
         filtered = (await site.client.get(f"/archive/articles.json?_size=0&_nofacet=1&_tag=places:{code}")).json()
         assert filtered["filtered_table_rows_count"] == expected, code
+        dated = (await sql(site, "select count(distinct r.article_id) from article_regions r join articles a on "
+                                 "a.id = r.article_id where a.published_month is not null and "
+                                 "(r.code = ? or r.code like ? || '.%')", [code, code]))[0][0]
+        months = (await site.client.get(f"/archive/coverage_over_time.json?source=&region={code}&type=&stage="
+                                        "&_shape=array")).json()
+        assert sum(m["articles"] for m in months) == dated, code
 
 
 async def test_exact_search_that_finds_nothing_points_to_the_stemmed_search(site):
