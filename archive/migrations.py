@@ -135,8 +135,14 @@ def retag_articles(db: Database, chunk: int = 2000) -> int:
     return done
 
 
-# Step numbers reserved while work on them is under way: m009 (reliability),
-# m012-m019 (research web), m020-m024 (layouts and discovery).
+@steps()
+def m009_sources_as_their_spiders_declare_them(db: Database) -> None:
+    if not db["sources"].exists():
+        db["sources"].create(TABLES["sources"]["columns"], pk="name")
+
+
+# Step numbers reserved while work on them is under way: m012-m019 (research web),
+# m020-m024 (layouts and discovery).
 
 
 @steps()

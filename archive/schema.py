@@ -94,6 +94,13 @@ TABLES: dict[str, dict] = {
                     "outcome": str},
         "indexes": [(["source", "done_at"], False)],
     },
+    # Each source as its spider declares it (written by the crawler when a spider opens), so
+    # that the site can name publishers and link their home pages without knowing the spiders.
+    "sources": {
+        "pk": "name",
+        "columns": {"name": str, "publication": str, "publisher": str, "home_url": str, "hosts": JSON,
+                    "publisher_region": str, "updated_at": str},
+    },
     "crawl_runs": {
         "pk": "id",
         "columns": {

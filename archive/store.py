@@ -223,6 +223,11 @@ class ArchiveWriter:
         if existing["content_hash"] == row["content_hash"]:
             changes = {"last_seen_at": now, "fetched_at": row["fetched_at"], "removed_at": None}
             changes.update(self._better_date(existing, row))
+            if "generic" in (existing["parser"] or "") and "generic" not in (row["parser"] or ""):
+                # Read by the selectors again after a layout break: the same text, now vouched for
+                # (and no longer re-checked on every run).
+                changes.update({k: row[k] for k in ("parser", "author", "captions", "related", "image_urls",
+                                                    "dateline", "source_unit")})
             self._update(article_id, changes)
             return "unchanged", article_id
         if "generic" in (row["parser"] or "") and "generic" not in (existing["parser"] or ""):
@@ -342,6 +347,13 @@ def mark_removed(db: Database, url: str) -> bool:
         cursor = db.execute("update articles set removed_at = coalesce(removed_at, ?) where url = ?",
                             [utc_stamp(), url])
     return cursor.rowcount > 0
+
+
+def describe_source(db: Database, name: str, facts: dict) -> None:
+    """The ``sources`` row of a source, as its spider declares it."""
+    with writing(db):
+        db["sources"].upsert({"name": name, **facts, "hosts": json.dumps(facts.get("hosts") or []),
+                              "updated_at": utc_stamp()}, pk="name")
 
 
 def resolve_failures(db: Database, urls) -> None:

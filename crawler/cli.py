@@ -214,16 +214,24 @@ def sources():
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=min(os.cpu_count() or 1, 4),
               help="server processes (default: one per core, at most 4)")
-def serve(db, host, port, workers):
+@click.option("--public", is_flag=True,
+              help="the public profile: no arbitrary SQL (the dashboards' own queries only), no debug "
+                   "pages that show paths, threads or plugins (docs/publishing.md)")
+def serve(db, host, port, workers, public):
     """Publish the archive with Datasette."""
     from archive.connect import open_archive
+    from archive.plugins.guard import PUBLIC_ENV
     from archive.site import serve_command
 
     if not Path(db).exists():
         raise UsageError(f"no archive at {db}: run `pilkada-archive crawl` first")
     open_archive(db, migrate=True).close()
-    click.echo(f"Serving the archive on http://{host}:{port}/ (Ctrl-C stops)")
+    profile = "public profile" if public else "local profile, arbitrary SQL on"
+    click.echo(f"Serving the archive on http://{host}:{port}/ ({profile}; Ctrl-C stops)")
     command, env = serve_command(db, host, port, workers)
+    env.pop(PUBLIC_ENV, None)
+    if public:
+        env[PUBLIC_ENV] = "1"
     sys.stdout.flush()
     # Become the server, so that a signal to this process (a service manager, a test) reaches it.
     os.execve(command[0], command, env)

@@ -7,13 +7,8 @@ from scrapy import Request
 from indonesian.urls import host_of
 
 
-class MirrorOriginMiddleware:
-    """Fetch a canonical real-site URL from the spider's mirror (``-a origin=URL`` or
-    ``ARCHIVE_ORIGINS``); the canonical URL stays in ``request.meta["canonical"]``.
-
-    A spider middleware rather than a downloader middleware: it maps every request the spider
-    yields before it is scheduled, where a downloader middleware would have to reschedule it
-    (twice the scheduler's work, and another crawl order)."""
+class _Component:
+    """What every middleware here needs: the crawler (its spider, stats, signals)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -21,6 +16,15 @@ class MirrorOriginMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class MirrorOriginMiddleware(_Component):
+    """Fetch a canonical real-site URL from the spider's mirror (``-a origin=URL`` or
+    ``ARCHIVE_ORIGINS``); the canonical URL stays in ``request.meta["canonical"]``.
+
+    A spider middleware rather than a downloader middleware: it maps every request the spider
+    yields before it is scheduled, where a downloader middleware would have to reschedule it
+    (twice the scheduler's work, and another crawl order)."""
 
     def _mapped(self, request):
         spider = self.crawler.spider
@@ -44,18 +48,11 @@ class MirrorOriginMiddleware:
             yield self._mapped(item_or_request)
 
 
-class ArchiveStartMiddleware:
+class ArchiveStartMiddleware(_Component):
     """Before a spider's own start pages: article URLs an earlier run discovered but did not get
     to (the frontier), the pages that failed in earlier runs and are due again, and the known
     articles inside the re-check window (an edit becomes a new version, a 404/410 marks the
     article removed). The lists come from ``crawler.runs.ArchiveRun``."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     async def process_start(self, start):
         spider = self.crawler.spider
@@ -71,17 +68,10 @@ class ArchiveStartMiddleware:
             yield item_or_request
 
 
-class CallbackErrorMiddleware:
+class CallbackErrorMiddleware(_Component):
     """A callback that raises on one page (a field of an unexpected type, markup nobody foresaw)
     costs that page only: it becomes a failed page with its reason, retried by later runs,
     and the crawl goes on. Without this, Scrapy logs the error and the page is lost unrecorded."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_spider_exception(self, response, exception):
         spider = self.crawler.spider
@@ -91,18 +81,11 @@ class CallbackErrorMiddleware:
         return []
 
 
-class DiscoveredLinksMiddleware:
+class DiscoveredLinksMiddleware(_Component):
     """An article page's item carries the article URLs first found on it (``discovered``), so
     that the store keeps them in the frontier in the same transaction as the page: a crawl
     killed before it fetched them finds them again next time, even when nothing but that
     page links to them."""
-
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     def process_spider_output(self, response, result):
         outputs = list(result)

@@ -24,7 +24,13 @@ from scrapy.exceptions import CloseSpider
 
 from archive.connect import open_archive
 from archive.migrations import migrate as apply_migrations
-from archive.store import frontier_pending, mark_removed, record_failures, resolve_failures
+from archive.store import (
+    describe_source,
+    frontier_pending,
+    mark_removed,
+    record_failures,
+    resolve_failures,
+)
 from crawler.pipelines import NotStored
 from crawler.spider import is_loopback, page_failed
 from indonesian.dates import utc_stamp
@@ -237,6 +243,7 @@ class ArchiveRun:
             self.unreachable = await asyncio.to_thread(preflight, spider.real_hosts())
         db = open_archive(self.db_path)
         try:
+            describe_source(db, spider.name, spider.description())
             if not self.settings.getbool("ARCHIVE_FULL"):
                 state = known_state(db, spider.name, self.settings.getint("ARCHIVE_RECHECK_DAYS", 7),
                                     self.settings.get("ARCHIVE_SINCE"))

@@ -52,6 +52,9 @@ class ArchiveSpider(scrapy.Spider):
     PREFERRED_HOSTS: tuple[str, ...] = ()  # the host a release is filed under when copies exist
     TITLE_SUFFIX = None  # a compiled pattern: the site's name after the title, removed
     PUBLISHER_REGION: str | None = None  # Kemendagri area code of the publisher, if regional
+    PUBLICATION: str | None = None  # the name readers know it by, as a citation names it
+    PUBLISHER: str | None = None  # the body that publishes it
+    HOME_URL: str | None = None
 
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +80,12 @@ class ArchiveSpider(scrapy.Spider):
             # the project's polite defaults out and still lets `-s NAME=VALUE` win.
             crawler.settings.setdict(LOOPBACK_SETTINGS, priority="spider")
         return spider
+
+    @classmethod
+    def description(cls) -> dict:
+        """The source as the archive's ``sources`` table keeps it."""
+        return {"publication": cls.PUBLICATION or cls.name, "publisher": cls.PUBLISHER,
+                "home_url": cls.HOME_URL, "hosts": cls.real_hosts(), "publisher_region": cls.PUBLISHER_REGION}
 
     @classmethod
     def real_hosts(cls) -> list[str]:

@@ -28,6 +28,9 @@ class KemendagriSpider(ArchiveSpider):
     name = "kemendagri"
     HOSTS = (("/api/", BACKEND), ("/", SITE))
     PREFERRED_HOSTS = ("kemendagri.go.id",)
+    PUBLICATION = "Kemendagri"
+    PUBLISHER = "Kementerian Dalam Negeri Republik Indonesia"
+    HOME_URL = f"{SITE}/"
     TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+Kemendagri\s*$", re.I)
 
     def __init__(self, *args, **kwargs):

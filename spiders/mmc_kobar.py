@@ -21,6 +21,9 @@ class MmcKobarSpider(NewsSpider):
     HOSTS = (("/berita", MMC), ("/id/", PORTAL), ("/index.php/", PORTAL), ("/en/", PORTAL))
     PREFERRED_HOSTS = ("mmc.kotawaringinbaratkab.go.id",)  # releases originate here; the portal copies
     PUBLISHER_REGION = "62.01"  # Kabupaten Kotawaringin Barat
+    PUBLICATION = "MMC Kobar"
+    PUBLISHER = "Dinas Komunikasi dan Informatika Kabupaten Kotawaringin Barat"
+    HOME_URL = f"{MMC}/"
     TITLE_SUFFIX = re.compile(r"\s+[-|–]\s+(MMC Kobar|Kabupaten Kotawaringin Barat)\s*$", re.I)
 
     LISTING_PAGES = (f"{MMC}/berita", f"{PORTAL}/en/archive")

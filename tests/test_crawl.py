@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
@@ -83,3 +85,51 @@ def test_bad_usage_is_exit_code_2(tmp_path):
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "x.db"), "--origin", "nosuch=http://x"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--origin" in result.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--since", "notadate"], "YYYY-MM-DD"),
+    (["--recheck-days", "99999999"], "range"),
+    (["-s", "CONCURRENT_REQUESTS=abc"], "CONCURRENT_REQUESTS"),
+    (["--replica", "http://127.0.0.1:1"], "no replica manifest"),
+    (["--replica", "notaurl"], "base URL"),
+    (["--db", "NOT_SQLITE"], "not a database"),
+])
+def test_bad_input_is_exit_2_with_one_clear_line(tmp_path, args, words):
+    junk = tmp_path / "junk.db"
+    junk.write_text("this is not an archive\n")
+    args = [str(junk) if a == "NOT_SQLITE" else a for a in args]
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(tmp_path / "x.db"), *args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def scrapy_crawl(spider: str, replica, db, log) -> subprocess.CompletedProcess:
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    return subprocess.run([scrapy, "crawl", spider, "-a", f"origin={replica.base}/{spider}",
+                           "-s", f"ARCHIVE_DB={db}", "-s", f"LOG_FILE={log}"],
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent)
+
+
+def test_scrapy_crawl_does_the_whole_job(replica, tmp_path):
+    """`scrapy crawl` alone: the manifest exactly, ledger rows with health, the exit code, an
+    incremental second run, in seconds on loopback."""
+    db = tmp_path / "archive.db"
+    started = time.monotonic()
+    for spider in ("mmc_kobar", "kemendagri"):
+        result = scrapy_crawl(spider, replica, db, tmp_path / f"{spider}.log")
+        assert result.returncode == 0, result.stderr[-2000:]
+    assert time.monotonic() - started < 120
+    assert_archive_matches(db, replica.manifest())
+    runs = {r["source"]: r for r in Database(db).query("select * from crawl_runs")}
+    assert {s: (r["health"], r["exit_code"]) for s, r in runs.items()} == {
+        "mmc_kobar": ("ok", 0), "kemendagri": ("ok", 0)}
+    assert {w.name.split("-", 2)[-1] for w in (tmp_path / "warc").glob("*.warc.gz")} == {
+        "mmc_kobar.warc.gz", "kemendagri.warc.gz"}  # named by the run, not "adhoc"
+    for spider in ("mmc_kobar", "kemendagri"):
+        assert scrapy_crawl(spider, replica, db, tmp_path / "again.log").returncode == 0
+    last = {r["source"]: r for r in Database(db).query(
+        "select * from crawl_runs where id in (select max(id) from crawl_runs group by source)")}
+    # Besides robots.txt: at most 5 requests per source.
+    assert all(r["requests"] - 1 <= 5 for r in last.values()), {s: r["requests"] for s, r in last.items()}

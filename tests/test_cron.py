@@ -170,3 +170,18 @@ def test_failed_pages_are_retried_with_backoff_until_given_up_or_resolved(fresh_
     # Given up: the next run does not ask for it again.
     run_crawl(db_path, fresh_replica)
     assert next(db.query("select attempts from failed_pages where url = ?", [broken]))["attempts"] == 2
+
+
+def test_articles_first_read_during_a_layout_break_are_read_again_once_it_is_fixed(fresh_replica, tmp_path):
+    db_path = tmp_path / "archive.db"
+    assert run_crawl(db_path, fresh_replica).returncode == 0
+    fresh_replica.control(action="break", source="mmc_kobar")
+    added = fresh_replica.control(action="add", count=2)["added"]
+    assert run_crawl(db_path, fresh_replica).returncode == 4
+    during = {r["url"]: r for r in Database(db_path).query("select url, body, parser from articles")}
+    assert all("generic" in during[url]["parser"] for url in added if url in during)
+    fresh_replica.control(action="fix", source="mmc_kobar")
+    assert run_crawl(db_path, fresh_replica).returncode == 0
+    assert_archive_matches(db_path, fresh_replica.manifest())  # the generic bodies are gone
+    parsers = dict(Database(db_path).execute("select url, parser from articles").fetchall())
+    assert not any("generic" in parsers[url] for url in added)

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,57 @@ def test_json_ld_of_unexpected_types_is_no_evidence_and_no_crash(fresh_replica, 
     assert len(HOSTILE_PAGES) >= 10
     assert_archive_matches(db, fresh_replica.manifest())
     assert Database(db)["failed_pages"].count == 0
+
+
+def test_twenty_readers_for_a_minute_while_two_crawls_write(tmp_path):
+    """The published archive under load while the crawler writes into it: no 5xx, no
+    "database is locked" (WAL: readers never wait for the writer)."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from tests.browser import serving
+
+    replica = start_replica(articles=600)
+    try:
+        db = tmp_path / "archive.db"
+        first_urls = tmp_path / "urls.txt"
+        first_urls.write_text("\n".join(a["url"] for a in replica.manifest()["articles"][:5]))
+        assert run_crawl(db, replica, "--urls", str(first_urls)).returncode == 0
+        paths = ["/", "/archive/articles?_size=25", "/archive/articles.json?_search=pilkada",
+                 "/archive/articles/1", "/archive/berita_terbaru.atom", "/archive/cari?q=pemilihan",
+                 "/archive/coverage_over_time", "/archive/articles.csv?_size=100"]
+        statuses, problems, stop = Counter(), [], threading.Event()
+
+        def read(base: str, offset: int) -> None:
+            number = offset
+            while not stop.is_set():
+                path = paths[number % len(paths)]
+                number += 1
+                try:
+                    with urllib.request.urlopen(base + path, timeout=30) as answer:
+                        body, status = answer.read(), answer.status
+                except urllib.error.HTTPError as error:
+                    body, status = error.read(), error.code
+                except OSError as error:
+                    problems.append(f"{path}: {error}")
+                    continue
+                statuses[status] += 1
+                if status >= 500 or b"database is locked" in body:
+                    problems.append(f"{path}: {status} {body[:200]!r}")
+
+        with serving(db, "--workers", "2") as base:
+            readers = [threading.Thread(target=read, args=(base, n)) for n in range(20)]
+            started = time.monotonic()
+            for reader in readers:
+                reader.start()
+            writes = [run_crawl(db, replica).returncode, run_crawl(db, replica, "--full").returncode]
+            time.sleep(max(0.0, 60 - (time.monotonic() - started)))
+            stop.set()
+            for reader in readers:
+                reader.join(timeout=60)
+        assert writes == [0, 0]
+        assert problems == []
+        assert sum(statuses.values()) > 200 and set(statuses) == {200}, statuses
+    finally:
+        replica.server.shutdown()

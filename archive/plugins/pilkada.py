@@ -29,17 +29,6 @@ from archive.research_web import (
     use_counter,
 )
 from archive.vocabulary import UnknownValue, label_of_region, resolve_label, resolve_region
-from indonesian.stemming import stem_query, stem_text
-
-
-@hookimpl
-def prepare_connection(conn):
-    # Read the archive through a memory map and keep more of its pages: a search or a facet over
-    # many articles reads one page per matching row (bench/run.py datasette section).
-    conn.execute("PRAGMA mmap_size = 8589934592")
-    conn.execute("PRAGMA cache_size = -131072")
-    conn.create_function("stem_query", 1, stem_query, deterministic=True)
-    conn.create_function("stem_text", 1, stem_text, deterministic=True)
 
 
 @hookimpl
