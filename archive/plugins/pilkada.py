@@ -32,14 +32,18 @@ from archive.vocabulary import UnknownValue, label_of_region, resolve_label, res
 
 
 @hookimpl
-def render_cell(row, value, column, table, database):
-    """Canonical URLs become links to the real site (scraped text is never rendered as HTML)."""
+def render_cell(row, value, column, table, database, datasette):
+    """Canonical URLs become links to the real site (scraped text is never rendered as HTML).
+    Links inside the archive go through datasette.urls, so they follow base_url and the
+    database's name."""
     if column == "url" and isinstance(value, str) and value.startswith("https://"):
         return Markup(f'<a href="{escape(value)}" rel="nofollow noopener">{escape(value)}</a>')
     if column == "cluster_id" and table == "articles" and isinstance(value, int):
-        return Markup(f'<a href="/{escape(database)}/other_versions?id={int(row["id"])}">versi lain</a>')
+        link = datasette.urls.database(database) + f"/other_versions?id={int(row['id'])}"
+        return Markup(f'<a href="{escape(link)}">versi lain</a>')
     if column == "version" and table == "articles" and isinstance(value, int):
-        return Markup(f'<a href="/-/history/{int(row["id"])}" title="riwayat versi">{value}</a>')
+        link = datasette.urls.path(f"/-/history/{int(row['id'])}")
+        return Markup(f'<a href="{escape(link)}" title="riwayat versi">{value}</a>')
     return None
 
 
