@@ -97,10 +97,9 @@ class FacetCounter:
         self._whole_table: dict[tuple, tuple[tuple, dict[Spec, Counter]]] = {}
         self._arrays: dict[tuple, tuple[tuple, list[str]]] = {}
 
-    async def arrays_containing(self, database, table: str, column: str, value: str) -> list[str]:
-        """The distinct texts of an array column that contain ``value`` (read from the column's
-        index once per change of the archive file): ``column in (...)`` then selects the rows
-        through that index instead of decoding every row's array."""
+    async def distinct_arrays(self, database, table: str, column: str) -> list[str]:
+        """The distinct texts of an array column (read from the column's index once per change
+        of the archive file)."""
         signature = file_signature(database.path)
         key = (database.name, table, column)
         cached_signature, arrays = self._arrays.get(key, (None, []))
@@ -110,7 +109,17 @@ class FacetCounter:
                 f"where {escape_sqlite(column)} is not null", truncate=False)
             arrays = [row[0] for row in result.rows]
             self._arrays[key] = (signature, arrays)
-        return [text for text in arrays if value in _array_items(text)]
+        return arrays
+
+    async def arrays_containing(self, database, table: str, column: str, value: str) -> list[str]:
+        """The distinct texts of an array column that contain ``value``: ``column in (...)`` then
+        selects the rows through that index instead of decoding every row's array."""
+        return [text for text in await self.distinct_arrays(database, table, column) if value in _array_items(text)]
+
+    async def array_values(self, database, table: str, column: str) -> list[str]:
+        """Every value that occurs in an array column, sorted."""
+        values = {item for text in await self.distinct_arrays(database, table, column) for item in _array_items(text)}
+        return sorted(str(v) for v in values)
 
     async def counts(self, database, sql: str, params: dict, specs: list[Spec], time_limit_ms: int,
                      shared: dict) -> dict[Spec, Counter]:

@@ -13,8 +13,8 @@ import json
 
 from sqlite_utils import Database, Migrations
 
-from archive.schema import FTS, TABLES, VIEWS, fts_triggers
-from archive.store import resketch
+from archive.schema import FTS, GENERATED, TABLES, VIEWS, fts_triggers
+from archive.store import places_of, resketch
 from indonesian.regions import gazetteer
 from indonesian.similarity import SCHEME
 from indonesian.tagging import tag
@@ -143,6 +143,29 @@ def m009_sources_as_their_spiders_declare_them(db: Database) -> None:
 
 # Step numbers reserved while work on them is under way: m012-m019 (research web),
 # m020-m024 (layouts and discovery).
+
+
+@steps()
+def m012_unique_newest_first_sort_key(db: Database) -> None:
+    """A virtual generated column and its index: no rewrite of the table, no writer change."""
+    expression = GENERATED["articles"]["sort_key"]
+    if "sort_key" not in db["articles"].columns_dict:
+        db.execute(f"alter table articles add column sort_key text generated always as ({expression}) virtual")
+    db["articles"].create_index(["sort_key"], if_not_exists=True)
+
+
+@steps()
+def m013_places_with_the_regions_containing_them(db: Database) -> None:
+    if "places" not in db["articles"].columns_dict:
+        db["articles"].add_column("places", str)
+    codes: dict[int, list[str]] = {}
+    for article_id, code in db.execute("select article_id, code from article_regions order by article_id"):
+        codes.setdefault(article_id, []).append(code)
+    with db.atomic():
+        db.execute("update articles set places = '[]'")
+        db.conn.executemany("update articles set places = ? where id = ?",
+                            [(places_of(found), article_id) for article_id, found in codes.items()])
+    db["articles"].create_index(["places"], if_not_exists=True)
 
 
 def migrate(db: Database) -> list[str]:

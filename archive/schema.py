@@ -23,6 +23,10 @@ TABLES: dict[str, dict] = {
             "word_count": int, "parser": str, "release_key": str, "content_hash": str,
             "version": int, "fetched_at": str, "first_seen_at": str, "last_seen_at": str,
             "removed_at": str, "warc_file": str, "warc_record_id": str, "cluster_id": int,
+            # Every region the article names and every region containing one of them
+            # ("62 Kalimantan Tengah" for an article naming only Kumai): a region filter or facet
+            # means the place and everything inside it. Added by migration m013.
+            "places": JSON,
         },
         "not_null": ["url", "source"],
         "indexes": [
@@ -161,4 +165,15 @@ VIEWS = {
         where id in (select max(id) from crawl_runs group by source)
         group by source
     """,
+}
+
+
+# Columns computed by SQLite from others (added by migrations, which ALTER TABLE cannot do with
+# a default): ``sort_key`` is the one order of "newest first" for every list, unique so that
+# Datasette's keyset paging and CSV streaming return each row exactly once (ties on the date are
+# broken by id, newest id first). Undated articles sort last.
+GENERATED = {
+    "articles": {
+        "sort_key": "coalesce(published_date, '0000-00-00') || '|' || printf('%012d', id)",
+    },
 }

@@ -31,7 +31,7 @@ ARTICLE_FIELDS = [
     "date_text", "date_method", "date_confidence", "author", "dateline", "source_unit",
     "captions", "related", "tags", "image_urls", "election_related", "election_score",
     "election_terms", "election_types", "election_stages", "institutions", "focus_stage", "regions",
-    "publisher_region", "word_count", "parser", "release_key", "content_hash", "fetched_at",
+    "publisher_region", "places", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]
 # What a page shows about an article besides its text: taken from the originating host's copy.
@@ -83,8 +83,21 @@ def _date_strength(row: dict) -> int:
                                row["date_method"], row["date_confidence"]))
 
 
+def places_of(codes: list[str]) -> str:
+    """JSON list of the regions named and every region containing them, as "code name", most
+    general first (see ``archive.schema``: the ``places`` column)."""
+    names = gazetteer()
+    found: set[str] = set()
+    for code in codes or []:
+        while code in names and code not in found:
+            found.add(code)
+            code = names[code].parent
+    return json.dumps([f"{code} {names[code].name}" for code in sorted(found)], ensure_ascii=False)
+
+
 def row_from_item(item: dict) -> dict:
     row = {k: item.get(k) for k in ARTICLE_FIELDS}
+    row["places"] = places_of(item.get("regions"))
     if row["regions"]:
         # "62.01 Kabupaten Kotawaringin Barat": readable in facets; codes are in article_regions.
         names = gazetteer()

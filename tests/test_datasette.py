@@ -65,7 +65,8 @@ async def test_region_queries_find_kotawaringin_barat_articles(site):
     kalteng = await get_json(site, "/archive/articles_in_region.json?code=62&_shape=array")
     kobar = await get_json(site, "/archive/articles_in_region.json?code=62.01&_shape=array")
     assert kobar and len(kalteng) >= len(kobar)
-    assert all("62.01" in " ".join(__import__("json").loads(a["regions"])) for a in kobar)
+    assert all(any(p.startswith("62.01 ") for p in __import__("json").loads(a["places"])) for a in kobar)
+    assert all(a["total"] == len(kobar) for a in kobar)
     months = await get_json(site, "/archive/coverage_over_time.json?source=&region=62.01&type=pilkada&stage=&_shape=array")
     everything = await get_json(site, "/archive/coverage_over_time.json?source=&region=&type=&stage=&_shape=array")
     assert 0 < sum(m["articles"] for m in months) < sum(m["articles"] for m in everything)
@@ -111,25 +112,42 @@ async def test_facets_count_what_a_plain_query_counts(site, query, where):
     the counts of one plain SQL query per facet, also under searches and filters."""
     data = await get_json(site, f"/archive/articles.json?_size=1&_facet=source&{query}")
     facets = data["facet_results"]
-    assert {"source", "published_month", "election_related", "election_types", "regions"} <= set(facets)
+    assert {"source", "published_month", "election_related", "election_types", "places"} <= set(facets)
     db = site.get_database("archive")
     for column in ("source", "published_month", "election_related", "date_confidence"):
         expected = dict((await db.execute(
             f"select {column}, count(*) from articles where ({where}) and {column} is not null "
             f"group by {column} order by count(*) desc, {column} limit 30")).rows)
         assert {r["value"]: r["count"] for r in facets[column]["results"]} == expected, column
-    for column in ("election_types", "election_stages", "institutions", "regions"):
+    for column in ("election_types", "election_stages", "institutions", "places"):
         expected = dict((await db.execute(
             f"select j.value, count(distinct a.id) from (select * from articles where {where}) a, "
             f"json_each(a.{column}) j group by j.value order by 2 desc, 1 limit 30")).rows)
         assert {r["value"]: r["count"] for r in facets[column]["results"]} == expected, column
 
 
-async def test_the_tag_filter_rejects_unknown_columns_and_matches_nothing_for_unknown_values(site):
+async def test_the_tag_filter_rejects_unknown_columns_and_values_naming_the_valid_ones(site):
     response = await site.client.get("/archive/articles.json?_tag=nosuchcolumn:x")
     assert response.status_code == 400 and "nosuchcolumn" in response.text
-    data = await get_json(site, "/archive/articles.json?_tag=election_types:tidak-ada")
-    assert data["filtered_table_rows_count"] == 0 and data["rows"] == []
+    response = await site.client.get("/archive/articles.json?_tag=election_types:tidak-ada")
+    assert response.status_code == 400
+    assert "tidak-ada" in response.json()["error"] and "pilkada" in response.json()["error"]
+    page = await site.client.get("/archive/articles?_tag=election_types:tidak-ada")
+    assert page.status_code == 400 and "Valid: " in page.text and "pilkada" in page.text
+
+
+async def test_the_tag_filter_takes_what_a_person_types(site):
+    db = site.get_database("archive")
+    expected = (await db.execute("select count(*) from articles where exists (select 1 from json_each(election_stages) "
+                                 "where value = 'kampanye')")).first()[0]
+    for written in ("kampanye", "Kampanye", "KAMPANYE"):
+        data = await get_json(site, f"/archive/articles.json?_size=0&_tag=election_stages:{written}")
+        assert data["filtered_table_rows_count"] == expected > 0, written
+    kalteng = (await db.execute("select count(distinct article_id) from article_regions "
+                                "where code = '62' or code like '62.%'")).first()[0]
+    for written in ("62", "Kalteng", "kalimantan tengah", "62 Kalimantan Tengah"):
+        data = await get_json(site, f"/archive/articles.json?_size=0&_tag=places:{written}")
+        assert data["filtered_table_rows_count"] == kalteng > 0, written
 
 
 async def test_a_facet_value_links_to_its_filtered_page(site):
@@ -194,3 +212,71 @@ async def test_stemmed_search_is_newest_first_for_broad_and_narrow_queries(synth
     assert [r["published_date"] for r in rows] == [e[0] for e in expected] and rows
     kemendagri = await get_json(site, f"/archive/cari.json?q={query}&source=kemendagri&_shape=array")
     assert {r["source"] for r in kemendagri} <= {"kemendagri"}
+
+
+# archive/datasette_adapter.py: what it takes from Datasette's internals, pinned.
+
+async def test_adapter_facet_columns_reads_metadata_and_request(site):
+    from datasette.utils.asgi import Request
+
+    from archive.datasette_adapter import facet_columns
+
+    request = Request.fake("/archive/articles?_facet_counted=author&_facet=source&_facet_counted_array=tags")
+    metadata = {"facets": ["source", {"counted": "title"}, {"counted_array": "regions"}]}
+    assert facet_columns(request, metadata, "counted") == {"title": "metadata", "author": "request"}
+    assert facet_columns(request, metadata, "counted_array") == {"regions": "metadata", "tags": "request"}
+    assert facet_columns(request, metadata, "column") == {"source": "metadata"}
+    assert facet_columns(request, None, "date") == {}
+
+
+async def test_adapter_foreign_key_labels(site):
+    from archive.datasette_adapter import foreign_key_labels
+
+    labels = await foreign_key_labels(site, "archive", "article_regions", "code", ["62", "62.01"])
+    assert labels == {"62": "Kalimantan Tengah", "62.01": "Kabupaten Kotawaringin Barat"}
+    assert await foreign_key_labels(site, "archive", "articles", "source", ["kemendagri"]) == {}
+
+
+async def test_adapter_streaming_response_writes_every_piece(site):
+    from archive.datasette_adapter import streaming_response
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def write_all(writer):
+        for n in range(3):
+            await writer.write(f"{n},")
+
+    await streaming_response(write_all, content_type="text/csv", headers={"x-a": "1"}).asgi_send(send)
+    assert sent[0]["status"] == 200 and [b"content-type", b"text/csv"] in sent[0]["headers"]
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"0,1,2,"
+
+
+async def test_built_in_facets_stay_registered_and_are_not_shown_twice(site):
+    from datasette.plugins import pm
+
+    assert pm.has_plugin("datasette.facets")
+    data = await get_json(site, "/archive/articles.json?_size=0&_facet=source&_facet_array=election_types")
+    assert "source_2" not in data["facet_results"] and "election_types_2" not in data["facet_results"]
+    assert data["facet_results"]["source"]["type"] == "column"
+    assert data["facet_results"]["published_month"]["type"] == "counted"
+
+
+async def test_canned_query_parameters_take_what_a_person_types(site):
+    response = await site.client.get("/archive/coverage_over_time.json?source=Kemendagri&region=Kalteng"
+                                     "&type=Pilkada&stage=Politik+Uang&_shape=array")
+    assert response.status_code == 302
+    assert response.headers["location"] == ("/archive/coverage_over_time.json?source=kemendagri&region=62"
+                                             "&type=pilkada&stage=politik_uang&_shape=array")
+    natural = await site.client.get("/archive/articles_in_region.json?code=kotawaringin+barat&_shape=array")
+    coded = await get_json(site, "/archive/articles_in_region.json?code=62.01&_shape=array")
+    assert natural.headers["location"].endswith("code=62.01&_shape=array") and coded
+
+
+async def test_canned_query_unknown_values_are_an_error_listing_the_valid_ones(site):
+    response = await site.client.get("/archive/coverage_over_time.json?source=detik&region=&type=&stage=")
+    assert response.status_code == 400 and "kemendagri, mmc_kobar" in response.json()["error"]
+    page = await site.client.get("/archive/coverage_over_time?source=&region=Atlantis&type=&stage=")
+    assert page.status_code == 400 and "Atlantis" in page.text and "62 Kalimantan Tengah" in page.text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import urllib.parse
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.facets import ArrayFacet, ColumnFacet, DateFacet, load_facet_configs
 from datasette.filters import FilterArguments
-from datasette.plugins import pm
 from datasette.utils import (
     escape_sqlite,
     path_with_added_args,
@@ -18,24 +18,40 @@ from datasette.utils import (
 from datasette.utils.asgi import BadRequest, Response
 from markupsafe import Markup, escape
 
+from archive.datasette_adapter import Facet, facet_columns, foreign_key_labels
 from archive.facets import COUNTED_TYPES, FacetCounter, top
+from archive.research_web import (
+    CANNED_PARAMETERS,
+    archive_database,
+    canonical_parameters,
+    research_attention,
+    research_search,
+    use_counter,
+)
+from archive.vocabulary import UnknownValue, label_of_region, resolve_label, resolve_region
 
 
 @hookimpl
-def render_cell(row, value, column, table, database):
-    """Canonical URLs become links to the real site (scraped text is never rendered as HTML)."""
+def render_cell(row, value, column, table, database, datasette):
+    """Canonical URLs become links to the real site (scraped text is never rendered as HTML).
+    Links inside the archive go through datasette.urls, so they follow base_url and the
+    database's name."""
     if column == "url" and isinstance(value, str) and value.startswith("https://"):
         return Markup(f'<a href="{escape(value)}" rel="nofollow noopener">{escape(value)}</a>')
     if column == "cluster_id" and table == "articles" and isinstance(value, int):
-        return Markup(f'<a href="/{escape(database)}/other_versions?id={int(row["id"])}">versi lain</a>')
+        link = datasette.urls.database(database) + f"/other_versions?id={int(row['id'])}"
+        return Markup(f'<a href="{escape(link)}">versi lain</a>')
     if column == "version" and table == "articles" and isinstance(value, int):
-        return Markup(f'<a href="/-/history/{int(row["id"])}" title="riwayat versi">{value}</a>')
+        link = datasette.urls.path(f"/-/history/{int(row['id'])}")
+        return Markup(f'<a href="{escape(link)}" title="riwayat versi">{value}</a>')
     return None
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/history/(?P<article_id>\d+)$", article_history)]
+    return [(r"^/-/history/(?P<article_id>\d+)$", article_history),
+            (r"^/-/cari(\.(?P<format>json|csv|atom))?$", research_search),
+            (r"^/-/cari/bulan(\.(?P<format>json|csv))?$", research_attention)]
 
 
 async def article_history(datasette, request):
@@ -71,11 +87,15 @@ def _with_diffs(versions) -> list[dict]:
 
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
-    """An article's row page gets the article as a dict, its JSON fields decoded, and its copies."""
+    if view_name == "table" and table == "articles":
+        return _articles_table_vars(database, request, datasette)
+    if view_name == "table":
+        return {"url_csv": _streaming_csv_url(request, datasette)}
     if view_name != "row" or table != "articles":
         return {}
 
     async def article_vars():
+        """An article's row page gets the article as a dict, its JSON fields decoded, and its copies."""
         db = datasette.get_database(database)
         article_id = request.url_vars.get("pks", "").split(",")[0]
         row = (await db.execute("select * from articles where id = ?", [article_id])).first()
@@ -95,32 +115,70 @@ def extra_template_vars(view_name, table, database, request, datasette):
     return article_vars
 
 
-# Datasette's own column and array facets are replaced by the ones below (same types, same URLs,
-# same results; counted as archive/facets.py explains). Its date facet is kept.
-if pm.has_plugin("datasette.facets"):
-    pm.unregister(name="datasette.facets")
+def _streaming_csv_url(request, datasette) -> str:
+    """The table's CSV link streams every matching row (Datasette's own link stops at one page
+    of max_returned_rows)."""
+    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+             if k not in ("_size", "_next", "_stream")]
+    path = request.path.rsplit(".", 1)[0] if request.path.endswith((".json", ".csv")) else request.path
+    return datasette.urls.path(path + ".csv?" + urllib.parse.urlencode([*pairs, ("_stream", "1"), ("_size", "max")]))
+
+
+def _articles_table_vars(database, request, datasette):
+    async def articles_vars():
+        """Besides the streaming CSV link: an exact-word search that finds nothing points to the
+        research search, which matches Indonesian stems (memilih -> pilih)."""
+        query = request.args.get("_search", "").strip()
+        if query:
+            db = datasette.get_database(database)
+            escaped = " ".join(f'"{t}"' for t in query.replace('"', " ").split())
+            found = (await db.execute("select 1 from articles_fts where articles_fts match ? limit 1",
+                                      [escaped])).first() if escaped else None
+            if not found:
+                link = datasette.urls.path("/-/cari?" + urllib.parse.urlencode({"q": query}))
+                datasette.add_message(request, Markup(
+                    f'Tidak ada artikel dengan kata persis "{escape(query)}". '
+                    f'<a href="{escape(link)}">Cari dengan kata dasar / search by stem</a> '
+                    f"(menemukan juga bentuk berimbuhan / also finds affixed forms)."), datasette.WARNING)
+        return {"url_csv": _streaming_csv_url(request, datasette)}
+
+    return articles_vars
+
+
+# The archive's facets: Datasette's column and array facets, counted as archive/facets.py
+# explains (one pass for all facets of a page, whole-table counts from indexes), under types of
+# their own so that Datasette's built-in facets stay registered and keep answering ``_facet=``
+# and ``_facet_array=``. Metadata asks for ``counted`` and ``counted_array`` facets; a column
+# also asked for with a built-in type on the same page is left to the built-in facet, so that
+# no facet is shown twice.
 COUNTER = FacetCounter()
-
-
-def _column_of(config_item: dict) -> str:
-    return config_item["config"].get("column") or config_item["config"]["simple"]
+use_counter(COUNTER)
+COUNTED_AS = {"column": "counted", "array": "counted_array"}
 
 
 def _request_specs(facet) -> list[tuple[str, str]]:
-    """Every column and array facet this page shows (they are all counted together)."""
-    configs = load_facet_configs(facet.request, facet.metadata)
-    return list(dict.fromkeys((kind, _column_of(item)) for kind in COUNTED_TYPES for item in configs.get(kind, [])))
+    """Every counted facet of this page (they are all counted together)."""
+    return [(kind, column) for kind in COUNTED_TYPES
+            for column in _counted_columns(facet.request, facet.metadata, kind)]
 
 
-class _CountedFacet:
+def _counted_columns(request, metadata, kind: str) -> dict[str, str]:
+    built_in = facet_columns(request, metadata, kind)
+    return {column: source for column, source in facet_columns(request, metadata, COUNTED_AS[kind]).items()
+            if column not in built_in}
+
+
+class _CountedFacet(Facet):
     """Shared by both facet types; each type's ``_values`` turns counts into Datasette's values."""
 
+    kind: str  # "column" or "array": how archive/facets.py counts it
     toggle_arg: str
 
+    async def suggest(self):
+        return []
+
     async def facet_results(self):
-        sources: dict[str, str] = {}
-        for item in self.get_configs():
-            sources.setdefault(_column_of(item), item["source"])
+        sources = _counted_columns(self.request, self.metadata, self.kind)
         if not sources:
             return [], []
         try:
@@ -130,10 +188,10 @@ class _CountedFacet:
         except QueryInterrupted:
             return [], list(sources)
         size = self.get_facet_size()
-        pairs = self.get_querystring_pairs()
+        pairs = set(urllib.parse.parse_qsl(self.request.query_string, keep_blank_values=True))
         results = []
         for column, source in sources.items():
-            rows = top(counts[(self.type, column)], size + 1)
+            rows = top(counts[(self.kind, column)], size + 1)
             results.append({
                 "name": column, "type": self.type, "results": await self._values(column, rows[:size], pairs),
                 "hideable": source != "metadata",
@@ -143,26 +201,30 @@ class _CountedFacet:
         return results, []
 
 
-class CountedColumnFacet(_CountedFacet, ColumnFacet):
-    toggle_arg = "_facet"
+class CountedColumnFacet(_CountedFacet):
+    type = COUNTED_AS["column"]
+    kind = "column"
+    toggle_arg = "_facet_counted"
 
     async def _values(self, column, rows, pairs):
         arg = f"{column}__exact" if column.startswith("_") else column
         labels = {}
         if self.table:
-            labels = await self.ds.expand_foreign_keys(self.database, self.table, column, [v for v, _ in rows])
+            labels = await foreign_key_labels(self.ds, self.database, self.table, column, [v for v, _ in rows])
         values = []
         for value, count in rows:
             selected = (arg, str(value)) in pairs
             path = (path_with_removed_args(self.request, {arg: str(value)}) if selected
                     else path_with_added_args(self.request, {arg: value}))
-            values.append({"value": value, "label": labels.get((column, value), value), "count": count,
+            values.append({"value": value, "label": labels.get(value, value), "count": count,
                            "selected": selected, "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(path))})
         return values
 
 
-class CountedArrayFacet(_CountedFacet, ArrayFacet):
-    toggle_arg = "_facet_array"
+class CountedArrayFacet(_CountedFacet):
+    type = COUNTED_AS["array"]
+    kind = "array"
+    toggle_arg = "_facet_counted_array"
 
     async def _values(self, column, rows, pairs):
         values = []
@@ -196,6 +258,10 @@ def filters_from_request(request, database, table, datasette):
             if len(parts) != 2 or parts[0] not in columns:
                 raise BadRequest(f"{TAG_ARG} takes column:value with a column of {table}, not {':'.join(parts)!r}")
             column, value = parts
+            try:
+                value = await _stored_value(db, table, column, value)
+            except UnknownValue as unknown:
+                raise BadRequest(unknown.message) from None
             arrays = await COUNTER.arrays_containing(db, table, column, value)
             if len(arrays) > MAX_TAG_ARRAYS:
                 params[f"tag{index}"] = value
@@ -210,6 +276,52 @@ def filters_from_request(request, database, table, datasette):
     return tag_filters
 
 
+REGION_COLUMNS = {"places", "regions"}
+
+
+async def _stored_value(db, table: str, column: str, value: str) -> str:
+    """The value as the column stores it, from what a person wrote ("Kalteng" in places is
+    "62 Kalimantan Tengah", "Politik Uang" in election_stages is "politik_uang")."""
+    if column in REGION_COLUMNS:
+        return label_of_region(resolve_region(value))
+    valid = await COUNTER.array_values(db, table, column)
+    if value in valid:
+        return value
+    return resolve_label(column.replace("_", " "), value, valid)
+
+
 @hookimpl
 def register_facet_classes():
-    return [CountedColumnFacet, DateFacet, CountedArrayFacet]
+    return [CountedColumnFacet, CountedArrayFacet]
+
+
+CANNED_PATH = re.compile(r"^/(?P<database>[^/]+)/(?P<query>" + "|".join(CANNED_PARAMETERS) + r")(?P<format>\.\w+)?$")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Resolves the parameters of the canned queries in archive.research_web.CANNED_PARAMETERS."""
+
+    def wrap(app):
+        async def resolving(scope, receive, send):
+            match = CANNED_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
+            if not match or match["database"] != archive_database(datasette)[0]:
+                return await app(scope, receive, send)
+            pairs = urllib.parse.parse_qsl(scope.get("query_string", b"").decode("utf-8"), keep_blank_values=True)
+            resolved, errors = await canonical_parameters(datasette, match["query"], pairs)
+            if errors:
+                if match["format"]:
+                    response = Response.json({"ok": False, "error": " ".join(errors), "status": 400}, status=400)
+                else:
+                    response = Response.html(await datasette.render_template("error.html", {
+                        "ok": False, "status": 400, "title": "Nilai tidak dikenal / Unknown value",
+                        "error": Markup("<br>".join(str(escape(e)) for e in errors))}), status=400)
+                return await response.asgi_send(send)
+            if resolved != pairs:
+                location = scope.get("root_path", "") + scope["path"] + "?" + urllib.parse.urlencode(resolved)
+                return await Response.redirect(location).asgi_send(send)
+            return await app(scope, receive, send)
+
+        return resolving
+
+    return wrap
