@@ -10,9 +10,9 @@ import io
 import json
 import urllib.parse
 
-from feedgen.feed import FeedGenerator
 from markupsafe import Markup, escape
 
+from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
 from archive.facets import FacetCounter, file_signature
 from archive.research import (
@@ -208,25 +208,24 @@ async def _feed(datasette, request, db, search: Search, args: dict):
     feed_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari.atom"), args))
     page_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari"), args))
     described = ", ".join(f"{k}={v}" for k, v in args.items() if k not in ("size", "order")) or "semua / all"
-    feed = FeedGenerator()
-    feed.id(feed_url)
-    feed.title(f"Arsip Berita Pilkada: cari / search {described}")
-    feed.link(href=feed_url, rel="self", type="application/atom+xml")
-    feed.link(href=page_url, rel="alternate", type="text/html")
-    updated = None
-    for row in reversed(rows):  # feedgen lists the last added entry first
-        stamp = row["published_at"] or f"{row['published_date'] or '1970-01-01'}T00:00:00+07:00"
-        entry = feed.add_entry()
-        entry.id(row["url"])
-        entry.title(row["title"] or row["url"])
-        entry.link(href=row["url"])
-        entry.published(stamp)
-        entry.updated(stamp)
-        entry.author({"name": row["source"]})
-        entry.content((row["body"] or "")[:600], type="text")
-        updated = max(updated or stamp, stamp)
-    feed.updated(updated or "1970-01-01T00:00:00+00:00")
-    return Response(feed.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")
+    # Edited articles are dated by the run that found their newest version, as in every feed.
+    edited = {}
+    ids = [row["id"] for row in rows]
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        edited = dict((await db.execute(
+            f"select a.id, coalesce((select r.finished_at from crawl_runs r where r.run_id = v.run_id "
+            f"and r.source = a.source), v.fetched_at) from articles a join article_versions v "
+            f"on v.article_id = a.id and v.version = a.version - 1 where a.id in ({marks})", ids)).rows)
+    entries = []
+    for row in rows:
+        published = row["published_at"] or f"{row['published_date'] or '1970-01-01'}T00:00:00+07:00"
+        entries.append({"id": row["url"], "title": row["title"] or row["url"], "link": row["url"],
+                        "published": published, "updated": edited.get(row["id"]) or published,
+                        "author": row["source"], "content": (row["body"] or "")[:600]})
+    body = atom_xml(entries, title=f"Arsip Berita Pilkada: cari / search {described}", feed_url=feed_url,
+                    page_url=page_url)
+    return Response(body, content_type=ATOM_TYPE + "; charset=utf-8")
 
 
 async def research_attention(datasette, request):
