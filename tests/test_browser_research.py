@@ -74,3 +74,31 @@ def test_every_article_about_politik_uang_in_kalimantan_tengah_exported(page, ba
     assert len(ids) == len(set(ids)) == total == len(expected) > 0 and set(ids) == expected
     assert all("politik uang" in (r["title"] + " " + r["body"]).lower().replace("\n", " ") for r in rows)
     assert page.outside_requests == []
+
+
+def test_a_search_subscribed_to_as_a_feed(page, base, archive_path):
+    """A researcher searches, takes the page's feed (autodiscovery, as a feed reader does) and a
+    feed parser reads the newest matches of exactly that search."""
+    import urllib.request
+
+    import feedparser
+
+    page.goto(base + "/-/cari")
+    page.fill("input[name=q]", "kampanye")
+    page.fill("input[name=region]", "Kalteng")
+    page.click("button[type=submit]")
+    feed_url = page.get_attribute('link[rel="alternate"][type="application/atom+xml"]', "href")
+    assert feed_url and "/-/cari.atom" in feed_url
+    with urllib.request.urlopen(feed_url, timeout=30) as answer:
+        assert answer.headers["Content-Type"].startswith("application/atom+xml")
+        feed = feedparser.parse(answer.read())
+    assert not feed.bozo and "kampanye" in feed.feed.title
+    total = int(page.get_attribute(".research-total strong", "data-total"))
+    with sqlite3.connect(archive_path) as db:
+        newest = [url for (url,) in db.execute(
+            "select url from articles where id in (select id from article_stems where id in "
+            "(select rowid from article_stems_fts where article_stems_fts match 'kampanye')) "
+            "and id in (select article_id from article_regions where code = '62' or code like '62.%') "
+            "order by sort_key desc limit 50")]
+    assert total > 0 and [e.link for e in feed.entries] == newest[: len(feed.entries)]
+    assert len(feed.entries) == min(total, 50)
