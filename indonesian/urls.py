@@ -7,22 +7,27 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from w3lib.url import canonicalize_url
+
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_[ce]id|_ga|ref|amp)$", re.I)
 
 
 def canonical_url(url: str) -> str:
-    """https, lower-case host, no default port, no fragment, no tracking parameters.
-
-    The path is kept byte for byte: MMC slugs end in a meaningful ``-`` and keep typos.
-    """
+    """https, lower-case host, no default port, no fragment, no tracking parameters, and the
+    rest in w3lib's canonical form (query arguments sorted, percent-encoding normalised; MMC
+    slugs keep their meaningful trailing ``-`` and their typos). A port that is not a number
+    is dropped, never an error: links on a page can be anything."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not TRACKING_PARAMS.match(k)]
-    path = parts.path or "/"
-    return urlunsplit(("https", host, path, urlencode(query), ""))
+    return canonicalize_url(urlunsplit(("https", host, parts.path or "/", urlencode(query), "")))
 
 
 def host_of(url: str) -> str:

@@ -26,3 +26,10 @@ def test_without_a_mirror_the_real_site_is_fetched():
     mirror = Mirror(HOSTS)
     url = "https://mmc.kotawaringinbaratkab.go.id/berita/x"
     assert mirror.fetch_url(url) == url and mirror.canonical(url) == url
+
+
+def test_canonical_urls_sort_the_query_and_survive_a_junk_port():
+    assert canonical_url("HTTPS://Kemendagri.go.id/berita/x?utm_source=1&b=2&a=1#f") == \
+        "https://kemendagri.go.id/berita/x?a=1&b=2"
+    assert canonical_url("http://mmc.kotawaringinbaratkab.go.id:abc/berita/a-b-") == \
+        "https://mmc.kotawaringinbaratkab.go.id/berita/a-b-"
