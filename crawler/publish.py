@@ -36,6 +36,7 @@ from pathlib import Path
 
 from archive.site import ROOT as SITE_ROOT
 from archive.site import metadata_for, settings
+from indonesian.dates import utc_stamp
 
 SNAPSHOT_DB = "archive.db"  # the name metadata.yml's database block is written for
 INSPECT_FILE = "inspect-data.json"  # the name Datasette's configuration-directory mode reads
@@ -141,7 +142,7 @@ def _build(db_path: Path, target: Path, taken_at: datetime) -> tuple[dict[str, i
         with as_file(SITE_ROOT.joinpath(folder)) as source_dir:
             shutil.copytree(source_dir, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
     (target / "snapshot.json").write_text(json.dumps({
-        "taken_at": taken_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "taken_at": utc_stamp(taken_at),
         "source": str(db_path.resolve()), "sha256": inspect["hash"], "size": inspect["size"],
         "articles": articles, "last_run": {"run_id": last_run[0], "finished_at": last_run[1]},
         "sqlite": sqlite3.sqlite_version}, indent=2), "utf-8")

@@ -299,10 +299,9 @@ def strength(result: DateResult) -> int:
 
 
 def _stamp_result(stamp: datetime, text: str, method: str, confidence: str) -> DateResult:
-    utc = stamp.astimezone(UTC).replace(microsecond=0)
     return DateResult(
         stamp.astimezone(WIB).date().isoformat(),
-        utc.isoformat().replace("+00:00", "Z"),
+        utc_stamp(stamp),
         text,
         method,
         confidence,
