@@ -457,7 +457,7 @@ def judge_health(db, row: dict, stats: dict, settings) -> tuple[str, str]:
                               f"(recent average {average:.0%})")
     parse_failures = stats.get("archive/failed/parse", 0)
     parsed = items + parse_failures
-    if parsed and (parsed >= 5 or previous) and parse_failures / parsed > settings.getfloat("HEALTH_PARSE_FAILURE_SHARE", 0.2):
+    if parsed >= 5 and parse_failures / parsed > settings.getfloat("HEALTH_PARSE_FAILURE_SHARE", 0.2):
         return "broken", f"layout changed? {parse_failures} of {parsed} pages did not parse"
     return "ok", ""
 
