@@ -15,7 +15,7 @@ def open_archive(path: str | Path, *, migrate: bool = False, check_same_thread: 
     pending steps of ``archive.migrations`` (crawl, reparse, serve and tests do; readers not)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(sqlite3.connect(str(path), check_same_thread=check_same_thread))
-    db.execute("PRAGMA busy_timeout=10000")
+    db.execute("PRAGMA busy_timeout=60000")  # another process writing (a reader never blocks)
     if migrate:
         if db.journal_mode != "wal":
             db.enable_wal()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
@@ -146,8 +147,41 @@ class FingerprintPipeline(_Pipeline):
         return item
 
 
+class WriterThread:
+    """One writer thread per archive and process, shared by every spider of the process (the CLI
+    runs them together) and by the run extension's closing writes: batches queue in order
+    instead of two connections racing for SQLite's write lock, where one writing batch after
+    batch could starve the other past its busy timeout ("database is locked")."""
+
+    shared: dict[str, tuple[ThreadPoolExecutor, int]] = {}
+
+    @classmethod
+    def acquire(cls, db_path: str) -> ThreadPoolExecutor:
+        key = str(Path(db_path).resolve())
+        executor, users = cls.shared.get(key) or (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer"), 0)
+        cls.shared[key] = (executor, users + 1)
+        return executor
+
+    @classmethod
+    def release(cls, db_path: str) -> None:
+        key = str(Path(db_path).resolve())
+        executor, users = cls.shared.pop(key)
+        if users > 1:
+            cls.shared[key] = (executor, users - 1)
+        else:
+            executor.shutdown()
+
+    @classmethod
+    def run(cls, db_path: str, function, *args):
+        """``function(*args)`` in the archive's writer thread when one is running, else here;
+        waits for its result."""
+        entry = cls.shared.get(str(Path(db_path).resolve()))
+        return entry[0].submit(function, *args).result() if entry else function(*args)
+
+
 class StorePipeline(_Pipeline):
-    """Write articles in batches, one transaction each, in a writer thread of their own: the
+    """Write articles in batches, one transaction each, in the archive's writer thread: the
     reactor keeps downloading and parsing while SQLite writes and indexes a batch."""
 
     @classmethod
@@ -161,7 +195,8 @@ class StorePipeline(_Pipeline):
         self.batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 200)
         self.buffer: list[dict] = []
         self.failed = None
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        self.db_path = settings.get("ARCHIVE_DB")
+        self.thread = WriterThread.acquire(self.db_path)
         spider = self.crawler.spider
         self.writer = self.thread.submit(self._open, settings.get("ARCHIVE_DB"), settings.get("ARCHIVE_RUN_ID")
                                          or self.crawler.archive_run.run_id, spider.host_rank).result()
@@ -206,4 +241,4 @@ class StorePipeline(_Pipeline):
             for outcome, count in self.writer.counts.items():
                 self.stats.set_value(f"archive/articles/{outcome}", count)
             await asyncio.wrap_future(self.thread.submit(self.writer.db.close))
-            self.thread.shutdown()
+            WriterThread.release(self.db_path)

@@ -32,7 +32,7 @@ from archive.store import (
     record_failures,
     resolve_failures,
 )
-from crawler.pipelines import NotStored
+from crawler.pipelines import NotStored, WriterThread
 from crawler.spider import is_loopback, page_failed
 from indonesian.dates import utc_stamp
 
@@ -316,7 +316,9 @@ class ArchiveRun:
 
     def spider_closed(self, spider, reason):
         try:
-            self._close(spider, reason)
+            # In the archive's writer thread, after the batches queued before it (another
+            # spider of this process may still be writing).
+            WriterThread.run(self.db_path, self._close, spider, reason)
         except (sqlite3.Error, OSError) as error:
             # The ledger itself cannot be written (disk full?): the exit code still says so.
             self.crawler.stats.set_value("archive/storage_error", f"{type(error).__name__}: {error}")
