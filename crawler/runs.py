@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
+from math import comb
 from pathlib import Path
 
 from scrapy import signals
@@ -33,7 +34,7 @@ from archive.store import (
     resolve_failures,
 )
 from crawler.pipelines import NotStored, WriterThread
-from crawler.spider import is_loopback, page_failed
+from crawler.spider import page_failed
 from indonesian.dates import utc_stamp
 
 EXIT_OK = 0
@@ -282,19 +283,18 @@ class ArchiveRun:
     def item_dropped(self, item, response, exception, spider):
         if isinstance(exception, NotStored):
             return  # not a page's fault: the next run fetches it again
-        url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
-        self.crawler.stats.inc_value("archive/failed/parse")
-        self.failures.append({"url": url, "reason": str(exception).split(": ", 1)[-1], "kind": "parse",
-                              "status": None, "listing_date": response.meta.get("listing_date")})
+        self._parse_failure(item, response, str(exception).split(": ", 1)[-1])
 
     def item_error(self, item, response, spider, failure):
         """A pipeline raised on an item (a field of a type nobody expected): a failed page with
         its reason, never a silent loss."""
+        self._parse_failure(item, response, f"parse: {failure.type.__name__}: {failure.getErrorMessage()}"[:300])
+
+    def _parse_failure(self, item, response, reason: str) -> None:
         url = getattr(item, "url", None) or getattr(item, "fetched_url", None) or response.url
         self.crawler.stats.inc_value("archive/failed/parse")
-        self.failures.append({"url": url, "kind": "parse", "status": None,
-                              "listing_date": response.meta.get("listing_date"),
-                              "reason": f"parse: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]})
+        self.failures.append({"url": url, "reason": reason, "kind": "parse", "status": None,
+                              "listing_date": response.meta.get("listing_date")})
 
     def abandon(self, exit_code: int) -> None:
         """The spider never closed (a signal before it opened): its ledger row still says so."""
@@ -466,9 +466,7 @@ def judge_health(db, row: dict, stats: dict, settings) -> tuple[str, str]:
 
 def _chance_of_at_most(hits: int, trials: int, rate: float) -> float:
     """P(X <= hits) for X ~ Binomial(trials, rate)."""
-    from math import comb
-
     return sum(comb(trials, k) * rate**k * (1 - rate) ** (trials - k) for k in range(hits + 1))
 
 
-__all__ = ["ArchiveRun", "Locked", "RunLock", "is_loopback", "worst"]
+__all__ = ["ArchiveRun", "Locked", "RunLock", "worst"]

@@ -80,10 +80,8 @@ class WarcExtension:
             warc_headers_dict={"WARC-Canonical-URI": request.meta.get("canonical", response.url),
                                "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
                                CALLBACK_HEADER: callback})
-        offset = self.handle.tell()
         self.writer.write_record(record)
-        request.meta["warc"] = {"file": self.name, "record_id": record.rec_headers.get_header("WARC-Record-ID"),
-                                "offset": offset}
+        request.meta["warc"] = {"file": self.name, "record_id": record.rec_headers.get_header("WARC-Record-ID")}
 
     def spider_closed(self, spider):
         if self.handle:
@@ -100,8 +98,7 @@ def iter_responses(path: Path):
                 continue
             meta = json.loads(record.rec_headers.get_header("WARC-Crawl-Meta") or "{}")
             meta["fetched_at"] = record.rec_headers.get_header("WARC-Date")
-            meta["warc"] = {"file": path.name, "record_id": record.rec_headers.get_header("WARC-Record-ID"),
-                            "offset": record.offset if hasattr(record, "offset") else None}
+            meta["warc"] = {"file": path.name, "record_id": record.rec_headers.get_header("WARC-Record-ID")}
             yield (record.rec_headers.get_header("WARC-Target-URI"),
                    record.rec_headers.get_header(CALLBACK_HEADER), meta,
                    int(record.http_headers.get_statuscode()), record.http_headers.headers,
