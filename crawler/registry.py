@@ -49,11 +49,12 @@ FAMILIES: dict[str, dict | None] = {
         "article_path": r"^/\d{4}/\d{2}/\d{2}/[^/?#]+/?$",
         "listing_pages": [],
         "selectors": {"title": "h1.entry-title", "body": ".entry-content",
-                      "captions": "figcaption, .wp-caption-text"},
+                      "captions": "figcaption, .wp-caption-text", "page_author": ".entry-meta .author::text"},
     },
     "kpu": {
         "article_path": r"^/(index\.php/)?blog/read/[^/?#]+$",
         "listing_pages": ["{canonical}/index.php/blog/category/104"],
+        "byline": r"^Diposting oleh (?P<author>.+)$",
         "selectors": {"title": ".blog-detail h1", "body": ".blog-detail .blog-content",
                       "captions": ".blog-detail figcaption", "meta_lines": ".blog-detail .blog-meta li",
                       "listing_item": ".blog-list .blog-item", "listing_link": "h3 a::attr(href)",
@@ -172,8 +173,9 @@ def _entry(registry: str, source_id: str, raw) -> Source:
     article_path = raw.get("article_path", base["article_path"])
     if family is not None and not article_path:
         fail("article_path", f"family {raw['family']!r} wants the path pattern of this site's articles")
+    byline = raw.get("byline", base.get("byline"))
     for key in ("article_path", "byline"):
-        pattern = raw.get(key) if key == "byline" else article_path
+        pattern = byline if key == "byline" else article_path
         if pattern:
             try:
                 compiled = re.compile(pattern)
@@ -204,7 +206,7 @@ def _entry(registry: str, source_id: str, raw) -> Source:
                   family=raw["family"], strategies=list(raw["strategies"]), delay=float(raw["delay"]),
                   concurrency=raw["concurrency"], module=raw.get("module"), article_path=article_path,
                   listing_pages=list(listing_pages), site_names=list(raw.get("site_names", [])),
-                  byline=raw.get("byline"), not_a_date=raw.get("not_a_date"), selectors=selectors)
+                  byline=byline, not_a_date=raw.get("not_a_date"), selectors=selectors)
 
 
 class RegistryNewsSpider(NewsSpider):
