@@ -359,10 +359,13 @@ def _replica_command(*args: str) -> tuple[list[str], dict]:
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--layout", default="default", show_default=True,
               help="the page family MMC Kobar is served in: default, wordpress, drupal, nextjs, codeigniter, amp")
-def replica(port, host, articles, seed, layout):
+@click.option("--regional", default="", metavar="SOURCE,...",
+              help="also serve these sources added through the registry (mmc_kalteng, dukcapil, "
+                   "kpu_kayongutara, dukcapil_purworejo), or all")
+def replica(port, host, articles, seed, layout, regional):
     """Serve the local replica of both sources (loopback only; from a checkout)."""
     command, env = _replica_command("--port", str(port), "--host", host, "--articles", str(articles),
-                                    "--seed", str(seed), "--layout", layout)
+                                    "--seed", str(seed), "--layout", layout, "--regional", regional)
     sys.stdout.flush()
     os.execve(command[0], command, env)
 

@@ -100,17 +100,17 @@ class Source:
 
 
 def registry_text(location: str | None) -> tuple[str, str]:
-    """(text, name) of the registry: a file path, or ``package/resource`` inside the installed
-    project (so that an egg deployed to scrapyd carries its registry)."""
+    """(text, name) of the registry: the project's own, read as a resource of the installed
+    ``spiders`` package (so that an egg deployed to scrapyd carries it, whatever the working
+    directory), or any other file named by its path."""
     location = location or DEFAULT_REGISTRY
-    path = Path(location)
-    if path.is_file():
-        return path.read_text("utf-8"), str(path)
-    package, _, resource = location.partition("/")
     try:
-        return files(package).joinpath(resource).read_text("utf-8"), location
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError) as error:
-        raise RegistryError(f"source registry {location}: not found ({error})") from None
+        if location == DEFAULT_REGISTRY:
+            package, _, resource = location.partition("/")
+            return files(package).joinpath(resource).read_text("utf-8"), location
+        return Path(location).read_text("utf-8"), location
+    except (ModuleNotFoundError, OSError) as error:
+        raise RegistryError(f"source registry {location}: cannot be read ({error})") from None
 
 
 def load_registry(location: str | None = None) -> list[Source]:

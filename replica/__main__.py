@@ -28,7 +28,7 @@ def main() -> None:
     regional = SOURCES if args.regional == "all" else tuple(s for s in args.regional.split(",") if s)
     server = serve(args.port, args.host, args.articles, args.seed, layout=args.layout, regional_sources=regional,
                    per_regional_source=args.per_regional_source)
-    print(f"Replica of MMC Kobar and Kemendagri on http://{args.host}:{server.server_address[1]}/ "
+    print(f"Replica of MMC Kobar and Kemendagri{''.join(', ' + r for r in regional)} on http://{args.host}:{server.server_address[1]}/ "
           f"({len(server.world.releases)} articles; manifest at /__replica__/manifest.json)", flush=True)
     try:
         server.serve_forever()
