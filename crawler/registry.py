@@ -18,6 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from parsel.csstranslator import css2xpath
 from scrapy.spiderloader import SpiderLoader
 
 from crawler.discovery import STRATEGIES
@@ -122,7 +123,14 @@ def load_registry(location: str | None = None) -> list[Source]:
         raise RegistryError(f"{name}: not valid TOML: {error}") from None
     if not data:
         raise RegistryError(f"{name}: no source in the registry")
-    return [_entry(name, source_id, raw) for source_id, raw in data.items()]
+    sources = [_entry(name, source_id, raw) for source_id, raw in data.items()]
+    owner: dict[str, str] = {}
+    for source in sources:
+        for host in source.hosts:
+            if host in owner:  # an article URL must belong to one source
+                raise RegistryError(f"{name}: [{source.id}] hosts: {host} is already a host of [{owner[host]}]")
+            owner[host] = source.id
+    return sources
 
 
 def _entry(registry: str, source_id: str, raw) -> Source:
@@ -137,10 +145,11 @@ def _entry(registry: str, source_id: str, raw) -> Source:
         if key not in REQUIRED and key not in OPTIONAL:
             fail(key, f"unknown field (known: {', '.join([*REQUIRED, *OPTIONAL])})")
     for key, kind in {**REQUIRED, **OPTIONAL}.items():
-        if key in raw and not isinstance(raw[key], kind) or (kind is int and isinstance(raw.get(key), bool)):
-            fail(key, f"wants {getattr(kind, '__name__', 'a number')}, got {raw[key]!r}")
         if key in REQUIRED and key not in raw:
             fail(key, "missing")
+        value = raw.get(key)
+        if key in raw and (not isinstance(value, kind) or isinstance(value, bool)):  # true is no number
+            fail(key, f"wants {getattr(kind, '__name__', 'a number')}, got {value!r}")
     for key in ("name", "publisher", "canonical", "family"):
         if not raw[key].strip():
             fail(key, "is empty")
@@ -187,8 +196,10 @@ def _entry(registry: str, source_id: str, raw) -> Source:
     for key, value in raw.get("selectors", {}).items():
         if key not in SELECTORS:
             fail(f"selectors.{key}", f"unknown selector (known: {', '.join(SELECTORS)})")
-        if not isinstance(value, str):
-            fail(f"selectors.{key}", f"wants a CSS selector, got {value!r}")
+        try:
+            css2xpath(value)
+        except Exception as error:  # noqa: BLE001 - cssselect raises several kinds
+            fail(f"selectors.{key}", f"not a CSS selector: {value!r} ({error})")
     if family is not None and not selectors.get("body"):
         fail("selectors.body", "the page's body selector is needed (its family has none)")
     listing_pages = raw.get("listing_pages", [p.format(canonical=raw["canonical"].rstrip("/"))
@@ -280,6 +291,8 @@ class RegistrySpiderLoader(SpiderLoader):
             cls.PUBLISHER_TYPE = source.type
             cls.LAYOUT_FAMILY = source.family
             cls.custom_settings = {**(cls.custom_settings or {}), **source.politeness}
+            if hasattr(cls, "DISCOVERY_STRATEGIES"):  # an HTML spider: discovery as the entry says
+                cls.DISCOVERY_STRATEGIES = tuple(s for s in source.strategies if s != "api")
             spiders[source.id] = cls
         unlisted = sorted(set(found) - set(spiders))
         if unlisted:
