@@ -168,6 +168,16 @@ def m013_places_with_the_regions_containing_them(db: Database) -> None:
     db["articles"].create_index(["places"], if_not_exists=True)
 
 
+@steps()
+def m020_sources_with_publisher_type_and_layout_family(db: Database) -> None:
+    """The registry's publisher type (media center, ministry, KPU, ...) and layout family; the
+    rows are rewritten by the next crawl of each source (the columns stay empty until then)."""
+    columns = db["sources"].columns_dict
+    for column in ("publisher_type", "layout_family"):
+        if column not in columns:
+            db["sources"].add_column(column, str)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the pending steps; returns their names."""
     pending = [m.name for m in steps.pending(db)]

@@ -40,7 +40,7 @@ def main():
 def _sources() -> list[str]:
     from crawler.replay import spider_names
 
-    return spider_names()
+    return spider_names()  # a wrong source registry stops here: exit 2, entry and field named
 
 
 def _replica_origins(base: str) -> dict[str, str]:
@@ -82,11 +82,12 @@ def _iso_date(ctx, param, value):
 def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides):
     """Crawl the sources into the archive (the cron entry point)."""
     known = _sources()
-    sources = list(sources) or known
+    mirrors = _replica_origins(replica) if replica else {}
+    # A crawl of a replica crawls what the replica serves, never the other sources' real sites.
+    sources = list(sources) or ([s for s in known if s in mirrors] if replica else known)
     unknown = [s for s in sources if s not in known]
     if unknown:
         raise UsageError(f"unknown source(s) {unknown}; known: {known}")
-    mirrors = _replica_origins(replica) if replica else {}
     for value in origins:
         name, sep, url = value.partition("=")
         if not sep or name not in known or not url.startswith(("http://", "https://")):
@@ -189,13 +190,49 @@ def status(db, runs):
 
 
 @main.command()
-def sources():
-    """Every source the crawler knows (the spiders of this project)."""
-    from crawler.replay import spider_class
+@click.option("--db", help="an archive: show each source's last run and its health from the ledger")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False),
+              help="check and show this registry file instead of the project's spiders/sources.toml")
+def sources(db, registry):
+    """Every source of the registry: id, name, type, home region, hosts, layout family,
+    discovery strategies, and (with --db) the last run's health."""
+    from crawler.registry import RegistryError, load_registry
 
-    for name in _sources():
-        cls = spider_class(name)
-        click.echo(f"{name:<12} {', '.join(cls.real_hosts())}")
+    try:
+        entries = load_registry(registry) if registry else None
+    except RegistryError as error:
+        raise UsageError(str(error)) from None
+    if entries is None:
+        from crawler.registry import RegistrySpiderLoader
+        from crawler.replay import project_settings_with
+
+        entries = RegistrySpiderLoader(project_settings_with()).sources
+    last = _last_runs(db, [e.id for e in entries]) if db else {}
+    rows = [("id", "name", "type", "region", "hosts", "family", "strategies", *(("last run",) if db else ()))]
+    for entry in entries:
+        run = last.get(entry.id)
+        health = (f"{run['health']} {run['finished_at'] or run['started_at'] or ''}".strip() if run else "never run")
+        rows.append((entry.id, entry.name, entry.type, entry.region or "-", " ".join(entry.hosts), entry.family,
+                     " ".join(entry.strategies), *((health,) if db else ())))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _last_runs(db: str, names: list[str]) -> dict[str, dict]:
+    """The last ledger row of each source in an archive (read only)."""
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}")
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as archive:
+            archive.row_factory = sqlite3.Row
+            if not archive.execute("select 1 from sqlite_master where name = 'crawl_runs'").fetchone():
+                return {}
+            return {row["source"]: dict(row) for row in archive.execute(
+                "select source, health, started_at, finished_at from crawl_runs where id in "
+                "(select max(id) from crawl_runs group by source)") if row["source"] in names}
+    except sqlite3.DatabaseError as error:
+        raise UsageError(f"cannot read {db} as the archive: {error}") from None
 
 
 @main.command()
@@ -322,10 +359,13 @@ def _replica_command(*args: str) -> tuple[list[str], dict]:
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--layout", default="default", show_default=True,
               help="the page family MMC Kobar is served in: default, wordpress, drupal, nextjs, codeigniter, amp")
-def replica(port, host, articles, seed, layout):
+@click.option("--regional", default="", metavar="SOURCE,...",
+              help="also serve these sources added through the registry (mmc_kalteng, dukcapil, "
+                   "kpu_kayongutara, dukcapil_purworejo), or all")
+def replica(port, host, articles, seed, layout, regional):
     """Serve the local replica of both sources (loopback only; from a checkout)."""
     command, env = _replica_command("--port", str(port), "--host", host, "--articles", str(articles),
-                                    "--seed", str(seed), "--layout", layout)
+                                    "--seed", str(seed), "--layout", layout, "--regional", regional)
     sys.stdout.flush()
     os.execve(command[0], command, env)
 

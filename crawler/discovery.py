@@ -83,6 +83,7 @@ class Discovering:
     """Mixed into :class:`crawler.news.NewsSpider`: the discovery requests and their callbacks."""
 
     DISCOVERY_ROOTS: tuple[str, ...] = ()  # origins whose well-known endpoints are probed
+    DISCOVERY_STRATEGIES: tuple[str, ...] = STRATEGIES  # the source's own (its registry entry's)
     LISTING_LIKE = re.compile(r"(berita|news|artikel|arsip|archive|index|indeks|kategori|category|page|tag)", re.I)
     CRAWL_MAX_PAGES = 300  # listing-like pages a breadth-first crawl fetches, per root
     CRAWL_MAX_DEPTH = 4
@@ -193,7 +194,7 @@ class Discovering:
 
     def discovery_start(self):
         previous = previous_discovery(self.settings.get("ARCHIVE_DB"), self.name)
-        self.discovery_plan = plan(previous, self.incremental)
+        self.discovery_plan = tuple(s for s in plan(previous, self.incremental) if s in self.DISCOVERY_STRATEGIES)
         for strategy in self.discovery_plan:
             for root in self.discovery_roots() if strategy in PROBES else ():
                 for path in PROBES[strategy]:

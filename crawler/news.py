@@ -54,6 +54,9 @@ class NewsSpider(Discovering, ArchiveSpider):
     INLINE_FIGURES = ".//p[.//img]"  # a paragraph holding a photo: its text is the photo's caption
     META_LINES = ""  # lines around the title: author, date, read count
     AUTHOR_WORD = "penulis"  # the meta line naming the author starts with this
+    # A meta line holding the author and the date together ("Kontribusi dari Diskominfo Kobar,
+    # 31 Juli 2018 13:20, Dibaca 354 kali."): a pattern with named groups ``author`` and ``date``.
+    BYLINE: re.Pattern | None = None
     NOT_A_DATE = ("penulis", "dibaca")  # meta lines that carry no date
     PAGE_DATE = ""  # a date in the page's own markup, read as "meta" evidence
     PAGE_AUTHOR = ""
@@ -149,8 +152,13 @@ class NewsSpider(Discovering, ArchiveSpider):
         else:
             links, captions, paragraphs, parser = {}, [], generic_paragraphs(response), "generic"
         lines = [b.strip() for b in response.css(self.META_LINES + "::text").getall()] if self.META_LINES else []
-        author = ld_author(ld) or next((b.split(self.AUTHOR_WORD, 1)[1].strip() for b in lines
-                                        if self.AUTHOR_WORD in b), None)
+        bylines = [m for m in map(self.BYLINE.search, lines) if m] if self.BYLINE else []
+        if bylines:  # their date is evidence as a line of its own; the rest of the line is not
+            lines = [b for b in lines if not self.BYLINE.search(b)] + [
+                m["date"] for m in bylines if m.groupdict().get("date")]
+        author = ld_author(ld) or next((m["author"].strip() for m in bylines if m.groupdict().get("author")), None)
+        author = author or next((b.split(self.AUTHOR_WORD, 1)[1].strip() for b in lines
+                                 if self.AUTHOR_WORD in b), None)
         author = author or (response.css(self.PAGE_AUTHOR).get() if self.PAGE_AUTHOR else None)
         evidence = [
             {"kind": "jsonld", "text": ld.get("datePublished")},

@@ -8,6 +8,10 @@ A spider fetched from a mirror on this machine (the replica) raises its own spee
 BOT_NAME = "pilkada-archive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# Every source is an entry of the registry (spiders/sources.toml): the loader checks it and builds
+# the spiders of the layout families (crawler/registry.py). A file path may replace it.
+SPIDER_LOADER_CLASS = "crawler.registry.RegistrySpiderLoader"
+SOURCE_REGISTRY = "spiders/sources.toml"
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exits with the run's exit code
 
 USER_AGENT = "pilkada-archive/0.1 (+https://github.com/pilkada-archive/pilkada-archive; research archive of public election news)"

@@ -54,6 +54,8 @@ class ArchiveSpider(scrapy.Spider):
     PUBLISHER_REGION: str | None = None  # Kemendagri area code of the publisher, if regional
     PUBLICATION: str | None = None  # the name readers know it by, as a citation names it
     PUBLISHER: str | None = None  # the body that publishes it
+    PUBLISHER_TYPE: str | None = None  # media_center, ministry, kpu, bawaslu, regency (the registry's)
+    LAYOUT_FAMILY: str | None = None  # the registry's layout family
     HOME_URL: str | None = None
 
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
@@ -85,7 +87,8 @@ class ArchiveSpider(scrapy.Spider):
     def description(cls) -> dict:
         """The source as the archive's ``sources`` table keeps it."""
         return {"publication": cls.PUBLICATION or cls.name, "publisher": cls.PUBLISHER,
-                "home_url": cls.HOME_URL, "hosts": cls.real_hosts(), "publisher_region": cls.PUBLISHER_REGION}
+                "home_url": cls.HOME_URL, "hosts": cls.real_hosts(), "publisher_region": cls.PUBLISHER_REGION,
+                "publisher_type": cls.PUBLISHER_TYPE, "layout_family": cls.LAYOUT_FAMILY}
 
     @classmethod
     def real_hosts(cls) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from crawler.replay import spider_names
 from tests.conftest import assert_archive_matches, run_crawl
 
 pytestmark = pytest.mark.slow  # crawls, browsers or benchmarks: not in `make test-fast`
@@ -78,7 +79,7 @@ def test_unreachable_real_sites_fail_fast_with_a_clear_message(tmp_path):
     assert result.returncode == 4
     assert "site unreachable" in result.stdout
     rows = list(Database(tmp_path / "real.db").query("select source, health from crawl_runs"))
-    assert {r["health"] for r in rows} == {"broken"} and len(rows) == 2
+    assert {r["health"] for r in rows} == {"broken"} and len(rows) == len(spider_names())
 
 
 def test_bad_usage_is_exit_code_2(tmp_path):
