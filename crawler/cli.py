@@ -43,6 +43,25 @@ def _sources() -> list[str]:
     return spider_names()  # a wrong source registry stops here: exit 2, entry and field named
 
 
+def chosen_sources(named: list[str], known: list[str], replica_mirrors: dict | None,
+                   unverified: list[str]) -> tuple[list[str], list[str]]:
+    """The sources a crawl crawls, and those it skips: the named ones; else, on a replica, what
+    the replica serves (never the other sources' real sites); else every source checked against
+    its real site (an entry with guessed selectors must not turn a cron job red)."""
+    if named:
+        return named, []
+    if replica_mirrors is not None:
+        return [s for s in known if s in replica_mirrors], []
+    return [s for s in known if s not in unverified], [s for s in known if s in unverified]
+
+
+def _registry():
+    from crawler.registry import RegistrySpiderLoader
+    from crawler.replay import project_settings_with
+
+    return RegistrySpiderLoader(project_settings_with()).sources
+
+
 def _replica_origins(base: str) -> dict[str, str]:
     if not base.startswith(("http://", "https://")) or not host_of(base):
         raise UsageError(f"--replica wants the replica's base URL, e.g. http://127.0.0.1:8000, got {base!r}")
@@ -83,8 +102,11 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
     """Crawl the sources into the archive (the cron entry point)."""
     known = _sources()
     mirrors = _replica_origins(replica) if replica else {}
-    # A crawl of a replica crawls what the replica serves, never the other sources' real sites.
-    sources = list(sources) or ([s for s in known if s in mirrors] if replica else known)
+    sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
+                                      [e.id for e in _registry() if not e.verified])
+    if skipped:
+        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
+                   "registry: name them to crawl them)", err=True)
     unknown = [s for s in sources if s not in known]
     if unknown:
         raise UsageError(f"unknown source(s) {unknown}; known: {known}")
@@ -203,17 +225,16 @@ def sources(db, registry):
     except RegistryError as error:
         raise UsageError(str(error)) from None
     if entries is None:
-        from crawler.registry import RegistrySpiderLoader
-        from crawler.replay import project_settings_with
-
-        entries = RegistrySpiderLoader(project_settings_with()).sources
+        entries = _registry()
     last = _last_runs(db, [e.id for e in entries]) if db else {}
-    rows = [("id", "name", "type", "region", "hosts", "family", "strategies", *(("last run",) if db else ()))]
+    rows = [("id", "name", "type", "region", "hosts", "family", "strategies", "verified",
+             *(("last run",) if db else ()))]
     for entry in entries:
         run = last.get(entry.id)
         health = (f"{run['health']} {run['finished_at'] or run['started_at'] or ''}".strip() if run else "never run")
         rows.append((entry.id, entry.name, entry.type, entry.region or "-", " ".join(entry.hosts), entry.family,
-                     " ".join(entry.strategies), *((health,) if db else ())))
+                     " ".join(entry.strategies), "yes" if entry.verified else "no (replica only)",
+                     *((health,) if db else ())))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

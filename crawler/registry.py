@@ -67,7 +67,7 @@ FAMILIES: dict[str, dict | None] = {
 REQUIRED = {"name": str, "publisher": str, "type": str, "region": str, "hosts": list, "canonical": str,
             "family": str, "strategies": list, "delay": (int, float), "concurrency": int}
 OPTIONAL = {"module": str, "article_path": str, "listing_pages": list, "site_names": list, "byline": str,
-            "not_a_date": list, "selectors": dict}
+            "not_a_date": list, "selectors": dict, "verified": bool}
 
 
 class RegistryError(ValueError):
@@ -94,6 +94,9 @@ class Source:
     byline: str | None = None
     not_a_date: list[str] | None = None
     selectors: dict[str, str] = field(default_factory=dict)
+    # False: the entry's selectors were written against the replica only, not yet checked
+    # against the real site (``pilkada-archive probe``); a crawl that names no source skips it.
+    verified: bool = True
 
     @property
     def politeness(self) -> dict:
@@ -148,7 +151,8 @@ def _entry(registry: str, source_id: str, raw) -> Source:
         if key in REQUIRED and key not in raw:
             fail(key, "missing")
         value = raw.get(key)
-        if key in raw and (not isinstance(value, kind) or isinstance(value, bool)):  # true is no number
+        if key in raw and (not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool)):
+            # (true is no number)
             fail(key, f"wants {getattr(kind, '__name__', 'a number')}, got {value!r}")
     for key in ("name", "publisher", "canonical", "family"):
         if not raw[key].strip():
@@ -217,7 +221,8 @@ def _entry(registry: str, source_id: str, raw) -> Source:
                   family=raw["family"], strategies=list(raw["strategies"]), delay=float(raw["delay"]),
                   concurrency=raw["concurrency"], module=raw.get("module"), article_path=article_path,
                   listing_pages=list(listing_pages), site_names=list(raw.get("site_names", [])),
-                  byline=byline, not_a_date=raw.get("not_a_date"), selectors=selectors)
+                  byline=byline, not_a_date=raw.get("not_a_date"), selectors=selectors,
+                  verified=raw.get("verified", True))
 
 
 class RegistryNewsSpider(NewsSpider):

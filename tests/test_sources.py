@@ -116,6 +116,7 @@ def test_the_registry_round_trips_through_the_test_writer(tmp_path):
     ("mmc_kalteng", {"delai": 2}, "[mmc_kalteng] delai: unknown field"),
     ("mmc_kalteng", {"module": "spiders.mmc_kobar"}, "[mmc_kalteng] module: family 'codeigniter' builds"),
     ("kemendagri", {"module": None}, "[kemendagri] module: family 'json_api' has no shared spider"),
+    ("mmc_kalteng", {"verified": "no"}, "[mmc_kalteng] verified: wants bool"),
     ("dukcapil_purworejo", {"region": "33"}, None),  # a province code is an area code too: accepted
 ])
 def test_a_wrong_entry_names_the_entry_and_the_field(tmp_path, source, changes, words):
@@ -165,10 +166,10 @@ def test_scrapy_list_and_the_sources_command_show_every_source():
                            cwd=ROOT, timeout=60)
     assert shown.returncode == 0
     lines = shown.stdout.splitlines()
-    assert lines[0].split() == ["id", "name", "type", "region", "hosts", "family", "strategies"]
+    assert lines[0].split() == ["id", "name", "type", "region", "hosts", "family", "strategies", "verified"]
     row = next(line for line in lines if line.startswith("kpu_kayongutara "))
     assert "KPU Kabupaten Kayong Utara" in row and " kpu " in row and "61.11" in row
-    assert "kab-kayongutara.kpu.go.id" in row and row.rstrip().endswith("listing")
+    assert "kab-kayongutara.kpu.go.id" in row and row.split()[-4:] == ["listing", "no", "(replica", "only)"]
     assert len(lines) == 1 + len(spider_names())
 
 
@@ -183,3 +184,15 @@ def test_byline_and_date_forms_come_out_right(source, name, author, stamp):
     [article] = parse_fixture(FIXTURES / source / f"{name}.meta.json")
     assert (article["author"], article["published_at"], article["date_confidence"]) == (author, stamp, "high")
     assert "Kontribusi" not in article["body"] and "Ditulis" not in article["body"]
+
+
+def test_a_crawl_naming_no_source_skips_the_entries_not_checked_against_their_real_site():
+    from crawler.cli import _registry, chosen_sources
+
+    known = [e.id for e in _registry()]
+    unverified = [e.id for e in _registry() if not e.verified]
+    assert unverified == ["mmc_kalteng", "dukcapil", "kpu_kayongutara", "dukcapil_purworejo"]
+    assert chosen_sources([], known, None, unverified) == (["mmc_kobar", "kemendagri"], unverified)
+    assert chosen_sources(["dukcapil"], known, None, unverified) == (["dukcapil"], [])
+    replica = {"mmc_kobar": "http://127.0.0.1:1", "kemendagri": "http://127.0.0.1:1"}
+    assert chosen_sources([], known, replica, unverified) == (["mmc_kobar", "kemendagri"], [])
