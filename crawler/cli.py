@@ -185,14 +185,14 @@ def status(db, runs):
     if not archive["crawl_runs"].exists():
         click.echo("no crawl has run yet")
         sys.exit(EXIT_OK)
-    click.echo(f"{'source':<12} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} "
+    click.echo(f"{'source':<18} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} "
                f"{'fail':>5} {'req':>6}  reason")
     code = EXIT_OK
     for source in _sources():
         rows = list(archive.query("select * from crawl_runs where source = ? order by id desc limit ?",
                                   [source, runs]))
         for index, r in enumerate(rows):
-            click.echo(f"{source:<12} {r['finished_at'] or '':<21} {r['health'] or '':<7} {r['articles_new'] or 0:>5} "
+            click.echo(f"{source:<18} {r['finished_at'] or '':<21} {r['health'] or '':<7} {r['articles_new'] or 0:>5} "
                        f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} "
                        f"{r['articles_failed'] or 0:>5} {r['requests'] or 0:>6}  {r['health_reason'] or ''}")
             if index == 0 and r["health"] == "broken":
@@ -200,14 +200,14 @@ def status(db, runs):
     # What the archive knows it has not got yet: pages that failed and wait for a retry, pages
     # given up, and article URLs discovered but not yet stored (the frontier).
     click.echo("")
-    click.echo(f"{'source':<12} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
+    click.echo(f"{'source':<18} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
     for source in _sources():
         waiting, given_up, next_retry = archive.execute(
             "select sum(given_up = 0), sum(given_up = 1), min(case when given_up = 0 then next_retry_at end) "
             "from failed_pages where source = ? and resolved_at is null", [source]).fetchone()
         frontier = archive.execute("select count(*) from frontier where source = ? and done_at is null",
                                    [source]).fetchone()[0] if archive["frontier"].exists() else 0
-        click.echo(f"{source:<12} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
+        click.echo(f"{source:<18} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
     sys.exit(code)
 
 
