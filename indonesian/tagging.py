@@ -90,9 +90,10 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
     offered = lex["offered"] if offered_only else {
         "types": set(lex["types"].labels), "stages": set(lex["stages"].labels),
         "focus_stage": set(lex["stages"].labels), "institutions": set(lex["institutions"].labels)}
-    texts = [_blank_out((title or "").lower(), lex["not_election"]),
-             _blank_out((body or "").lower(), lex["not_election"])]
-    words = [list(WORD.finditer(text)) for text in texts]
+    as_written = [(title or "").lower(), (body or "").lower()]
+    written_words = [list(WORD.finditer(text)) for text in as_written]
+    texts = [_blank_out(text, lex["not_election"]) for text in as_written]
+    words = _words_of(texts, as_written, written_words)
     score, terms = 0.0, {}
     for text, tokens, weight in zip(texts, words, (lex["title_bonus"], 1.0), strict=True):
         for kind, term in lex["terms"].find(text, tokens):
@@ -109,14 +110,13 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
                 for label, _ in lex[family].find(text, tokens)}
 
     # Institutions from the text as written: a flood story that names the KPU office names the KPU.
-    as_written = [(title or "").lower(), (body or "").lower()]
-    institutions = labels("institutions", as_written, [list(WORD.finditer(t)) for t in as_written])
+    institutions = labels("institutions", as_written, written_words)
     institutions &= offered["institutions"]
     if not related:
         return Tags(related, round(score, 2), sorted(terms), [], [], sorted(institutions))
     # Organisers' names are not elections nor stages: "Komisi Pemilihan Umum" names no pemilu.
-    texts = [_blank_out(text, lex["not_a_type_or_stage"]) for text in texts]
-    words = [list(WORD.finditer(text)) for text in texts]
+    blanked = [_blank_out(text, lex["not_a_type_or_stage"]) for text in texts]
+    texts, words = blanked, _words_of(blanked, texts, words)
     types = labels("types", texts, words)
     types |= {lex["type_parents"][t] for t in types if t in lex["type_parents"]}
     stages = labels("stages", texts, words)
@@ -124,6 +124,13 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
     return Tags(related, round(score, 2), sorted(terms),
                 sorted(types & offered["types"]), sorted(stages & offered["stages"]),
                 sorted(institutions), focus if focus in offered["focus_stage"] else None)
+
+
+def _words_of(texts: list[str], before: list[str], before_words: list[list[re.Match]]) -> list[list[re.Match]]:
+    """The word matches of each text; a text that blanking left unchanged keeps the matches it
+    had (most articles: tokenising a body costs as much as all the look-ups in it)."""
+    return [words if text == old else list(WORD.finditer(text))
+            for text, old, words in zip(texts, before, before_words, strict=True)]
 
 
 def lead(body: str) -> str:
