@@ -14,6 +14,7 @@ from parsel import Selector, SelectorList
 
 from indonesian.text import clean_text, clean_whitespace
 
+DIGIT = re.compile(r"\d")
 LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
 
 
@@ -23,7 +24,7 @@ LD_TEXT_FIELDS = ("headline", "name", "datePublished", "dateModified", "descript
 def json_ld(response) -> dict:
     """The first NewsArticle-like JSON-LD object on the page, or ``{}``. Its text fields are
     text or absent: a headline that is an object or a list is no evidence, never a crash."""
-    for raw in response.css('script[type="application/ld+json"]::text').getall():
+    for raw in _scripts(response, "type", "application/ld+json"):
         try:
             data = json.loads(raw)
         except ValueError:
@@ -36,8 +37,42 @@ def json_ld(response) -> dict:
     return {}
 
 
+def _scripts(response, attribute: str, value: str) -> list[str]:
+    """The text of every ``<script attribute="value">`` in document order, like
+    ``response.css('script[attribute="value"]::text').getall()`` on the lxml tree directly."""
+    return [script.text for script in response.selector.root.iter("script")
+            if script.get(attribute) == value and script.text]
+
+
+class _PageMeta:
+    """The ``<meta>`` tags of the page last asked about, read in one pass over the tree: a page
+    is asked about a dozen names, and each CSS query would walk the whole tree again."""
+
+    root = None
+    first: dict[str, str] = {}
+    tags: list = []
+
+    @classmethod
+    def of(cls, response) -> _PageMeta:
+        root = response.selector.root
+        if cls.root is not root:
+            tags = list(root.iter("meta"))
+            first: dict[str, str] = {}
+            for tag in tags:
+                content = tag.get("content")
+                if content is None:
+                    continue
+                for key in (tag.get("property"), tag.get("name")):
+                    if key is not None and key not in first:
+                        first[key] = content
+            cls.root, cls.first, cls.tags = root, first, tags
+        return cls
+
+
 def meta(response, name: str) -> str | None:
-    value = response.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()
+    """The first ``<meta property=name>`` or ``<meta name=name>`` with a ``content`` (document
+    order), stripped; None when there is none or it is empty."""
+    value = _PageMeta.of(response).first.get(name)
     return value.strip() if value else None
 
 
@@ -130,7 +165,7 @@ def next_data(response) -> dict:
     Next.js puts the page's data under ``props.pageProps`` with names the site chooses; the
     article is the first object holding a title-like and a body-like string.
     """
-    raw = response.css("script#__NEXT_DATA__::text").get()
+    raw = next(iter(_scripts(response, "id", "__NEXT_DATA__")), None)
     if not raw:
         return {}
     try:
@@ -170,7 +205,8 @@ def published_meta(response) -> str | None:
     for name in PUBLISHED_META:
         if value := meta(response, name):
             return value
-    return response.css('meta[itemprop="datePublished"]::attr(content)').get()
+    return next((tag.get("content") for tag in _PageMeta.of(response).tags
+                 if tag.get("itemprop") == "datePublished" and tag.get("content") is not None), None)
 
 
 def time_datetime(response) -> str | None:
@@ -271,7 +307,9 @@ def header_date_line(response, title: str | None, body_node=None) -> str | None:
             continue
         # A text node belongs to its element (``.text``) or, after a child, to the parent (``.tail``).
         for element, raw in ((node, node.text), (node.getparent(), node.tail)):
-            text = clean_whitespace(raw or "")
+            if not raw or not DIGIT.search(raw):
+                continue  # both date patterns need a digit, and cleaning never makes one
+            text = clean_whitespace(raw)
             if element is None or not text or len(text) > 90 or element.tag in ("script", "style"):
                 continue
             if FULL_DATE.search(text) or NUMERIC_DATE.search(text):
