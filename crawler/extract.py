@@ -8,14 +8,51 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector, SelectorList
+from parsel.selector import _ctgroup
 
 from indonesian.text import clean_text, clean_whitespace
 
 DIGIT = re.compile(r"\d")
 LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
+
+
+# Queries on the lxml tree directly, compiled once: a parsel query builds an XPath evaluator and
+# wraps every result in a Selector, which cost more than the matching itself on every page.
+_TRANSLATOR = _ctgroup["html"]["_csstranslator"]  # the translator parsel uses for HTML
+
+
+@lru_cache(maxsize=1024)
+def _compiled(query: str, css: bool) -> etree.XPath:
+    return etree.XPath(_TRANSLATOR.css_to_xpath(query) if css else query, smart_strings=False)
+
+
+def css_all(nodes, query: str) -> list:
+    """``nodes.css(query)`` for a response, a selector, a list of selectors or an lxml element, as raw lxml results
+    (elements, or strings for ``::text`` and ``::attr()``), in the same order."""
+    return _evaluate(nodes, _compiled(query, True))
+
+
+def xpath_all(nodes, query: str) -> list:
+    """``nodes.xpath(query)`` as raw lxml results (see :func:`css_all`)."""
+    return _evaluate(nodes, _compiled(query, False))
+
+
+def _evaluate(nodes, compiled: etree.XPath) -> list:
+    if isinstance(nodes, etree._Element):
+        return compiled(nodes)
+    if isinstance(nodes, list):  # a SelectorList
+        return [found for node in nodes for found in compiled(node.root)]
+    return compiled(nodes.selector.root if hasattr(nodes, "selector") else nodes.root)
+
+
+def wrap(like, elements: list) -> SelectorList:
+    """lxml elements as the selectors a query of ``like`` (a response or selector) would return."""
+    cls = type(like.selector if hasattr(like, "selector") else like)
+    return SelectorList([cls(root=e, type="html") for e in elements])
 
 
 LD_TEXT_FIELDS = ("headline", "name", "datePublished", "dateModified", "description")
@@ -193,10 +230,10 @@ def _outside_article(element) -> bool:
 
 def microdata_date(response) -> str | None:
     """``itemprop="datePublished"`` (microdata) or RDFa ``dc:created``/``dc:date`` (Drupal 7)."""
-    for node in response.xpath('//*[@itemprop="datePublished"] | //*[contains(concat(" ", @property, " "), " dc:created ")]'
-                               ' | //*[contains(concat(" ", @property, " "), " dc:date ")]'):
+    for node in xpath_all(response, '//*[@itemprop="datePublished"] | //*[contains(concat(" ", @property, " "), " dc:created ")]'
+                                    ' | //*[contains(concat(" ", @property, " "), " dc:date ")]'):
         value = node.attrib.get("content") or node.attrib.get("datetime")
-        if value and not _outside_article(node.root):
+        if value and not _outside_article(node):
             return value.strip()
     return None
 
@@ -211,8 +248,8 @@ def published_meta(response) -> str | None:
 
 def time_datetime(response) -> str | None:
     """The first ``<time datetime>`` of the article (not of a sidebar, menu or footer)."""
-    for node in response.css("time[datetime]"):
-        if not _outside_article(node.root):
+    for node in css_all(response, "time[datetime]"):
+        if not _outside_article(node):
             return node.attrib["datetime"].strip()
     return None
 
@@ -225,8 +262,7 @@ def densest_block(response, minimum_words: int = 20) -> SelectorList:
     footers has two paragraphs and ``minimum_words`` in all.
     """
     best, best_score = None, 0
-    for node in response.xpath("//body//*[p]"):
-        element = node.root
+    for element in xpath_all(response, "//body//*[p]"):
         if element.tag in OUTSIDE_ARTICLE or _outside_article(element):
             continue
         texts = [" ".join(p.itertext()).strip() for p in element if p.tag == "p"]
@@ -234,8 +270,8 @@ def densest_block(response, minimum_words: int = 20) -> SelectorList:
         score = sum(len(t) for t in texts) - 2 * linked
         words = sum(len(t.split()) for t in texts)
         if score > best_score and words >= minimum_words and len([t for t in texts if t]) >= 2:
-            best, best_score = node, score
-    return SelectorList([best] if best is not None else [])
+            best, best_score = element, score
+    return wrap(response, [best] if best is not None else [])
 
 
 def largest(nodes: SelectorList) -> SelectorList:
@@ -250,29 +286,29 @@ def media_blocks(container) -> list:
     """Children of the body that hold a photo: their text is the photo's caption."""
     found = []
     for node in container:
-        for child in node.xpath("./*"):
-            if child.root.tag != "p" and any(True for _ in child.root.iter(*MEDIA_TAGS)):
-                found.append(child)
+        for child in xpath_all(node, "./*"):
+            if child.tag != "p" and any(True for _ in child.iter(*MEDIA_TAGS)):
+                found.extend(wrap(node, [child]))
     return found
 
 
 def title_heading(response, body_node=None, page_title: str = "") -> str | None:
     """The heading that names the article: one whose text the page's ``<title>`` contains, else
     the ``<h1>`` nearest before the body (document order), never a sidebar's heading."""
-    headings = [h for h in response.xpath("//body//*[self::h1 or self::h2 or self::h3 or self::h4]")
-                if not _outside_article(h.root)]
-    texts = [(h, clean_whitespace(" ".join(h.root.itertext()))) for h in headings]
+    headings = [h for h in xpath_all(response, "//body//*[self::h1 or self::h2 or self::h3 or self::h4]")
+                if not _outside_article(h)]
+    texts = [(h, clean_whitespace(" ".join(h.itertext()))) for h in headings]
     key = clean_whitespace(page_title).lower()
     in_title = [t for h, t in texts if len(t) > 10 and t.lower() in key]
     if in_title:
         return max(in_title, key=len)
-    h1s = [(h, t) for h, t in texts if h.root.tag == "h1" and t]
+    h1s = [(h, t) for h, t in texts if h.tag == "h1" and t]
     if not h1s:
         return None
     if body_node is not None:
-        order = {e: i for i, e in enumerate(response.xpath("//body")[0].root.iter())}
+        order = {e: i for i, e in enumerate(xpath_all(response, "//body")[0].iter())}
         body_at = order.get(body_node.root, 0)
-        before = [(order.get(h.root, 0), t) for h, t in h1s if order.get(h.root, 0) < body_at]
+        before = [(order.get(h, 0), t) for h, t in h1s if order.get(h, 0) < body_at]
         if before:
             return max(before)[1]
     return h1s[0][1]
@@ -290,11 +326,11 @@ def header_date_line(response, title: str | None, body_node=None) -> str | None:
 
     if not title:
         return None
-    body = response.xpath("//body")
+    body = xpath_all(response, "//body")
     if not body:
         return None
     target = clean_whitespace(title).lower()
-    title_node = next((e for e in body[0].root.iter("h1", "h2", "h3", "h4")
+    title_node = next((e for e in body[0].iter("h1", "h2", "h3", "h4")
                        if clean_whitespace(" ".join(e.itertext())).lower() == target), None)
     if title_node is None:
         return None
@@ -302,7 +338,7 @@ def header_date_line(response, title: str | None, body_node=None) -> str | None:
     depth_of = {e: len(title_path) - 1 - i for i, e in enumerate(title_path)}
     skip = body_node.root if body_node is not None else None
     best = None
-    for node in body[0].root.iter():
+    for node in body[0].iter():
         if not isinstance(node.tag, str):
             continue
         # A text node belongs to its element (``.text``) or, after a child, to the parent (``.tail``).
