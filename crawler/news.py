@@ -75,7 +75,7 @@ class NewsSpider(Discovering, ArchiveSpider):
             yield request
 
     def parse_listing(self, response):
-        months = [self.absolute(response, h) for h in response.css(self.ARCHIVE_MONTH).getall()] \
+        months = [self.absolute(response, h) for h in css_all(response, self.ARCHIVE_MONTH)] \
             if self.ARCHIVE_MONTH else []
         follow = self.follow_listing
         if months and not self.incremental:
@@ -85,16 +85,16 @@ class NewsSpider(Discovering, ArchiveSpider):
             # Newest month first, and the next one only while a month still has news for us.
             yield from filter(None, [follow(months[0], months=months[1:])])
         known_on_page = 0
-        entries = response.css(self.LISTING_ITEM)
+        entries = css_all(response, self.LISTING_ITEM)
         self.count_listing_entries(len(entries))
         if not entries and not months:
             # An empty answer or a changed layout, never a listing: recorded, so that the next
             # run walks every listing page again instead of trusting this one.
             self.page_failed(self.canonical(response), "listing page without entries", kind="listing")
         for entry in entries:
-            url = self.absolute(response, entry.css(self.LISTING_LINK).get(""))
+            url = self.absolute(response, next(iter(css_all(entry, self.LISTING_LINK)), ""))
             self.discovered("listing", url)
-            listing_date = " ".join(entry.css(self.LISTING_DATE).getall()).strip()
+            listing_date = " ".join(css_all(entry, self.LISTING_DATE)).strip()
             known = self.known.get(url, {})
             # A known page is fetched again only when re-checked, or when this listing states
             # the full date that its stored (inferred) date lacked.
@@ -103,7 +103,7 @@ class NewsSpider(Discovering, ArchiveSpider):
                 continue
             yield self.article_request(url, meta={"listing_date": listing_date}, dont_filter=url in self.undated)
         all_known = self.incremental and known_on_page == len(entries)
-        next_page = response.css(self.NEXT_PAGE).get()
+        next_page = next(iter(css_all(response, self.NEXT_PAGE)), None)
         if next_page and not all_known:
             yield from filter(None, [follow(self.absolute(response, next_page))])
         later_months = response.meta.get("months")
