@@ -152,9 +152,12 @@ def _is_sign_off(tag: str) -> bool:
     return tag == lowered or any(w in lowered for w in data["unit_words"])
 
 
+NOT_WORD = re.compile(r"\W+")
+
+
 def match_key(text: str) -> str:
     """Lower case, punctuation folded to spaces: for comparing titles and phrases."""
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    return NOT_WORD.sub(" ", text.lower()).strip()
 
 
 def release_key(title: str | None, body: str | None) -> str | None:
