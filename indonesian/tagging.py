@@ -70,10 +70,10 @@ class Matcher:
         if isinstance(words, Words):
             # The same matches as the loop below, in the same order (word position, then the
             # pattern's place in its list), looking only where a pattern's first word stands.
-            hits = []
-            for first in words.index.keys() & self.by_first.keys():
+            hits, index = [], words.index
+            for first in index.keys() & self.by_first.keys():
                 patterns = self.by_first[first]
-                for position in words.index[first]:
+                for position in index[first]:
                     start = words[position].start()
                     for order, (compiled, label) in enumerate(patterns):
                         if match := compiled.match(lowered, start):
