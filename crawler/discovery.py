@@ -96,6 +96,7 @@ class Discovering:
         self.sitemaps_followed = 0
         self.crawl_pages: dict[str, int] = {}
         self.crawl_started = False
+        self.answered_wrappers: dict = {}  # callback function -> its wrapper (see _answered)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -134,6 +135,15 @@ class Discovering:
                                                       "strategy": strategy, **meta})
 
     def _answered(self, callback):
+        """``callback`` wrapped to count the answer; one wrapper per callback, reused: Scrapy
+        reads the source of every new callback function it meets (to warn about generators that
+        return a value), which cost more than parsing the listing page itself."""
+        key = getattr(callback, "__func__", callback)
+        if key not in self.answered_wrappers:
+            self.answered_wrappers[key] = self._wrap_answered(callback)
+        return self.answered_wrappers[key]
+
+    def _wrap_answered(self, callback):
         def wrapped(response):
             try:
                 if response.status < 400:

@@ -14,6 +14,7 @@ run lives in Scrapy components configured in ``crawler.settings``:
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -92,7 +93,7 @@ class ArchiveSpider(scrapy.Spider):
 
     @classmethod
     def real_hosts(cls) -> list[str]:
-        return list(dict.fromkeys(host_of(origin) for _, origin in cls.HOSTS))
+        return list(_real_hosts(tuple(map(tuple, cls.HOSTS))))
 
     def host_rank(self, url: str) -> int:
         """0 for the host that originates a release, 1 for hosts that copy it."""
@@ -187,6 +188,12 @@ class ArchiveSpider(scrapy.Spider):
     def incremental(self) -> bool:
         """Stop listings at known articles only when the last run of this source finished."""
         return bool(self.known) and self.previous_complete
+
+
+@cache
+def _real_hosts(hosts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Asked for every request and link: computed once per source."""
+    return tuple(dict.fromkeys(host_of(origin) for _, origin in hosts))
 
 
 def _read_url_list(path: str) -> list[str]:
