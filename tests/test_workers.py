@@ -1,0 +1,190 @@
+"""Distributed crawls (crawler.distributed) with a real redis-server on loopback: one writer and
+1 or 3 workers produce exactly the replica's archive, no page is fetched more often than a
+single-process crawl fetches it, and a worker killed with SIGKILL mid-crawl loses nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlite_utils import Database
+
+from bench.workers import LatencyProxy, redis_server, start_worker, start_writer
+from tests.conftest import assert_archive_matches, run_crawl, start_replica
+
+pytestmark = pytest.mark.slow
+
+FAST = ["-s", "ARCHIVE_REDIS_HEARTBEAT_TIMEOUT=3"]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def world():
+    """A replica of 150 articles behind a counting proxy (a little latency, so a crawl takes a few
+    seconds and a worker can be killed in the middle of it)."""
+    replica = start_replica(articles=150)
+    proxy = LatencyProxy(replica.base, 0.02)
+    yield replica, proxy
+    proxy.shutdown()
+    replica.server.shutdown()
+
+
+def origins(proxy) -> dict:
+    return {"mmc_kobar": f"{proxy.base}/mmc_kobar", "kemendagri": f"{proxy.base}/kemendagri"}
+
+
+def fetches(proxy) -> dict:
+    """Pages the crawl fetched through the proxy, and how often; robots.txt is per process."""
+    return {path: n for path, n in proxy.seen.items() if not path.endswith("/robots.txt")}
+
+
+@pytest.fixture(scope="module")
+def single(world, tmp_path_factory):
+    """What one ordinary crawl (one process) fetches: the reference for duplicate fetches."""
+    replica, proxy = world
+    proxy.seen.clear()
+    db = tmp_path_factory.mktemp("single") / "archive.db"
+    args = [a for name, origin in origins(proxy).items() for a in ("--origin", f"{name}={origin}")]
+    result = run_crawl(db, replica, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return fetches(proxy)
+
+
+def stored_articles(db: Path) -> int:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as archive:
+            return archive.execute("select count(*) from articles").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
+
+
+def distributed(redis_url, proxy, db: Path, workers: int, *, kill_after: int | None = None):
+    """A writer and ``workers`` workers; with ``kill_after``, the first worker is killed with SIGKILL
+    once the archive holds that many articles and the worker has requests in flight."""
+    import redis
+
+    writer = start_writer(redis_url, db, origins(proxy))
+    crawlers = [start_worker(redis_url, db.with_name(f"worker{i}.log"), *FAST) for i in range(workers)]
+    killed = None
+    try:
+        if kill_after is not None:
+            client = redis.Redis.from_url(redis_url)
+            victim = crawlers[0]
+            deadline = time.monotonic() + 120
+            while killed is None and time.monotonic() < deadline:
+                stored = stored_articles(db)
+                in_flight = list(client.scan_iter(match=f"*:inflight:*-{victim.pid}"))
+                if stored >= kill_after and any(client.hlen(k) for k in in_flight):
+                    victim.send_signal(signal.SIGKILL)
+                    victim.wait()
+                    # What it had popped and not finished (the writer puts it back after 3 s).
+                    entries = [v for k in in_flight for v in client.hvals(k)]
+                    killed = {urlsplit(pickle.loads(v.split(b"\n", 1)[1])["url"]).path for v in entries}
+                time.sleep(0.01)
+            assert killed, "the crawl ended before the worker could be killed in the middle of it"
+        out, err = writer.communicate(timeout=300)
+        codes = [c.wait(timeout=120) for c in crawlers]
+    finally:
+        for process in (writer, *crawlers):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return writer.returncode, out + err, codes, killed
+
+
+def assert_no_duplicate_fetches(seen: dict, db: Path) -> None:
+    """Every page fetched once, but for the one second fetch the spider itself asks for (in any
+    crawl, one process or several): an article an in-article link led to before a listing gave
+    its date is fetched again with that date. Which articles that hits depends on the order
+    pages come back in, so it is checked by kind, not by matching the single-process crawl."""
+    linked = set()
+    for row in Database(db).query("select related from articles where related is not null"):
+        linked.update(link["url"] for link in json.loads(row["related"]) if link.get("url"))
+    twice = {path: n for path, n in seen.items() if n > 1}
+    assert all(n == 2 for n in twice.values()), twice
+    not_linked = [p for p in twice if not any(url.endswith(p.split("/", 2)[2]) for url in linked)]
+    assert not not_linked, not_linked
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_workers_produce_the_replicas_archive_and_fetch_nothing_twice(world, single, redis_url, tmp_path,
+                                                                        workers):
+    replica, proxy = world
+    proxy.seen.clear()
+    db = tmp_path / "archive.db"
+    code, output, worker_codes, _ = distributed(redis_url, proxy, db, workers)
+    assert code == 0, output
+    assert worker_codes == [0] * workers
+    assert_archive_matches(db, replica.manifest())
+    seen = fetches(proxy)
+    assert set(seen) == set(single)
+    assert_no_duplicate_fetches(seen, db)
+    runs = list(Database(db).query("select * from crawl_runs order by source"))
+    assert [(r["source"], r["health"], r["exit_code"]) for r in runs] == [("kemendagri", "ok", 0), ("mmc_kobar", "ok", 0)]
+    assert len({r["run_id"] for r in runs}) == 1  # one run id for the whole distributed crawl
+    # The ledger counts every request of every worker (robots.txt: once per worker and host).
+    robots = sum(n for p, n in proxy.seen.items() if p.endswith("/robots.txt"))
+    assert sum(r["requests"] for r in runs) == sum(seen.values()) + robots
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(world, single, redis_url, tmp_path):
+    replica, proxy = world
+    proxy.seen.clear()
+    db = tmp_path / "archive.db"
+    code, output, worker_codes, killed = distributed(redis_url, proxy, db, 3, kill_after=20)
+    assert worker_codes[0] == -signal.SIGKILL and worker_codes[1:] == [0, 0]
+    assert code == 0, output  # its requests went back to the queue: nothing is missing
+    assert_archive_matches(db, replica.manifest())
+    log = db.with_suffix(".writer.log").read_text()
+    assert "back in the queue" in log
+    runs = {r["source"]: r for r in Database(db).query("select * from crawl_runs")}
+    assert {r["health"] for r in runs.values()} == {"ok"}
+    # Fetched again: only what the killed worker had in flight (once more each), besides the
+    # second fetch of a linked article that any crawl may make.
+    seen = fetches(proxy)
+    assert set(seen) == set(single)
+    assert_no_duplicate_fetches({p: n - (p in killed) for p, n in seen.items()}, db)
+
+
+def test_a_worker_refuses_the_writers_options_and_waits_for_a_run(redis_url, tmp_path):
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--redis", redis_url, "--full"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=os.environ)
+    assert result.returncode == 2 and "give them to `pilkada-archive write`" in result.stderr
+    result = subprocess.run([*command[:-1], "-s", "ARCHIVE_REDIS_WAIT=1"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "no distributed run in Redis" in result.stderr
+
+
+def test_a_second_writer_on_the_same_redis_is_refused(world, redis_url, tmp_path):
+    _, proxy = world
+    first = start_writer(redis_url, tmp_path / "a.db", origins(proxy), "-s", "ARCHIVE_REDIS_WAIT=20")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        deadline = time.monotonic() + 60
+        while not client.get("pilkada:run") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        second = start_writer(redis_url, tmp_path / "b.db", origins(proxy))
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 75 and "another writer" in err
+        run = json.loads(client.get("pilkada:run"))
+        assert run["sources"] == ["kemendagri", "mmc_kobar"]
+    finally:
+        first.kill()
+        first.wait()
