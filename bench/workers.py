@@ -184,10 +184,19 @@ def measure(workers: int, replica_base: str, hosts: list[str], articles: int, fo
                 "-s", f"BENCH_HOSTS={json.dumps(hosts)}", "-s", "ARCHIVE_REDIS_HEARTBEAT_TIMEOUT=10",
                 "-s", 'SPIDER_MIDDLEWARES={"bench.workers.HostSpread": 7}', "-s", "KEMENDAGRI_PAGE_LIMIT=10"]
     with redis_server(folder) as redis_url:
-        writer = start_writer(redis_url, db, origins)
-        time.sleep(1.0)
-        started = time.monotonic()
+        import redis
+
+        # Workers first: they start (seconds of imports each) and wait for the run, so that the
+        # time measured is the crawl's, not the processes' start.
         crawlers = [start_worker(redis_url, folder / f"bench-{workers}-{i}.log", *settings) for i in range(workers)]
+        time.sleep(2.0 * workers)
+        writer = start_writer(redis_url, db, origins)
+        client = redis.Redis.from_url(redis_url)
+        while not client.get("pilkada:run"):  # the writer read the archive and published the run
+            if writer.poll() is not None:
+                raise RuntimeError(f"writer exit {writer.returncode}: {writer.communicate()}")
+            time.sleep(0.01)
+        started = time.monotonic()  # from here: the workers crawl, the writer stores the last item
         try:
             out, err = writer.communicate(timeout=600)
         finally:

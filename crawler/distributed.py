@@ -448,7 +448,8 @@ class WorkerExtension:
                     # The writer stopped the run, or is gone: what this worker fetches now would
                     # never be stored. The next run fetches it.
                     logger.error("the run %s was stopped or its writer is gone: this worker stops", keys.run_id)
-                    await self.crawler.engine.close_spider_async(reason="shutdown")
+                    # Not awaited here: closing the spider cancels this task (spider_closed).
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="shutdown"))
                     return
             except Exception:  # a Redis hiccup: the next beat tries again
                 logger.exception("heartbeat failed")
@@ -739,10 +740,11 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
     server.set(keys.writer_alive, "1", px=int(heartbeat_timeout * 1000))
-    sources = {}
-    for name in names:
-        source = Source(name, settings, origins.get(name))
-        sources[name] = source
+    # Every source's run first: ArchiveRun takes the archive's lock again, opening and closing a
+    # file descriptor of the archive, and closing any descriptor of a file drops the process's
+    # POSIX locks on it, SQLite's included. So no connection may be open yet.
+    sources = {name: Source(name, settings, origins.get(name)) for name in names}
+    for name, source in sources.items():
         if not await source.open():
             continue  # the ledger says "preflight failed"; workers never see this source
         spider = source.spider
@@ -773,6 +775,15 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
                         logger.warning("worker %s stopped: %d of its %s requests back in the queue",
                                        worker, requeued, name)
                         sources[name].crawler.stats.inc_value("archive/workers/requeued", requeued)
+            orphaned = [name for name in crawled if _starts_orphaned(server, keys, name)]
+            if orphaned:
+                # Only the claiming worker makes a source's start requests; one that died before it
+                # made them all leaves a crawl that cannot end complete. Stopped, not hung: the
+                # ledger says interrupted and the next run walks every listing.
+                logger.error("the worker making the start requests of %s died before it finished them: "
+                             "the run stops unfinished", ", ".join(orphaned))
+                reason = "shutdown"
+                break
             for name, source in sources.items():
                 if not source.finished and _done(server, keys, name, workers[name]):
                     while await _consume(server, keys, sources, batch):
@@ -796,6 +807,12 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
         return worst(codes)
     finally:
         _clean(server, keys)
+
+
+def _starts_orphaned(server, keys: Keys, name: str) -> bool:
+    claimer = server.get(keys.source(name, "starts"))
+    return bool(claimer) and not server.exists(keys.source(name, "starts_done")) and not server.exists(
+        keys.alive(claimer.decode()))
 
 
 def _done(server, keys: Keys, name: str, workers: list[str]) -> bool:

@@ -94,7 +94,8 @@ def distributed(redis_url, proxy, db: Path, workers: int, *, kill_after: int | N
                     victim.wait()
                     # What it had popped and not finished (the writer puts it back after 3 s).
                     entries = [v for k in in_flight for v in client.hvals(k)]
-                    killed = {urlsplit(pickle.loads(v.split(b"\n", 1)[1])["url"]).path for v in entries}
+                    urls = [urlsplit(pickle.loads(v.split(b"\n", 1)[1])["url"]) for v in entries]
+                    killed = {u.path + (f"?{u.query}" if u.query else "") for u in urls}
                 time.sleep(0.01)
             assert killed, "the crawl ended before the worker could be killed in the middle of it"
         out, err = writer.communicate(timeout=300)
@@ -188,3 +189,31 @@ def test_a_second_writer_on_the_same_redis_is_refused(world, redis_url, tmp_path
     finally:
         first.kill()
         first.wait()
+
+
+def test_a_stopped_writer_stops_the_workers_and_the_next_run_completes(world, redis_url, tmp_path):
+    """SIGTERM to the writer mid-crawl: the workers stop, the ledger says interrupted (exit 5),
+    and the next distributed run completes the archive."""
+    replica, proxy = world
+    db = tmp_path / "archive.db"
+    writer = start_writer(redis_url, db, origins(proxy))
+    crawlers = [start_worker(redis_url, tmp_path / f"worker{i}.log", *FAST) for i in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while stored_articles(db) < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        writer.send_signal(signal.SIGTERM)
+        out, err = writer.communicate(timeout=120)
+        codes = [c.wait(timeout=120) for c in crawlers]
+    finally:
+        for process in (writer, *crawlers):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert writer.returncode == 5, out + err
+    assert codes == [5, 5]
+    runs = list(Database(db).query("select health, exit_code from crawl_runs"))
+    assert {(r["health"], r["exit_code"]) for r in runs} == {("interrupted", 5)}
+    code, output, worker_codes, _ = distributed(redis_url, proxy, db, 2)
+    assert (code, worker_codes) == (0, [0, 0]), output
+    assert_archive_matches(db, replica.manifest())
