@@ -762,7 +762,13 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
     try:
         while not all(s.finished for s in sources.values()):
             server.set(keys.writer_alive, "1", px=int(heartbeat_timeout * 1000))
-            written = await _consume(server, keys, sources, batch)
+            try:
+                written = await _consume(server, keys, sources, batch)
+            except StorageFailed as error:
+                # Disk full, a damaged index: stop the run (the ledger says why, exit 6).
+                logger.error("the archive cannot be written: %s", error)
+                reason = "storage error"
+                break
             workers = {name: [w.decode() for w in server.smembers(keys.source(name, "workers"))] for name in crawled}
             for name in crawled:
                 for worker in workers[name]:
@@ -842,8 +848,12 @@ async def _consume(server, keys: Keys, sources: dict, batch: int) -> int:
         await source.process(entry)
         touched.add(source)
     for source in touched:
-        await source.store.flush()
-        if source.store.failed:
+        try:
+            await source.store.flush()
+        except Exception:
+            if not source.store.failed:
+                raise
+        if source.store.failed:  # the batch was rolled back and stays in Redis
             raise StorageFailed(source.store.failed)
     server.ltrim(keys.items, len(raw), -1)
     return len(raw)
