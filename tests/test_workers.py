@@ -217,3 +217,11 @@ def test_a_stopped_writer_stops_the_workers_and_the_next_run_completes(world, re
     code, output, worker_codes, _ = distributed(redis_url, proxy, db, 2)
     assert (code, worker_codes) == (0, [0, 0]), output
     assert_archive_matches(db, replica.manifest())
+    # And a run after a complete one is incremental, as a single process's is: listings stop at
+    # known articles, so it fetches far less, and the archive stays exact.
+    code, output, worker_codes, _ = distributed(redis_url, proxy, db, 2)
+    assert (code, worker_codes) == (0, [0, 0]), output
+    assert_archive_matches(db, replica.manifest())
+    requests = [r["requests"] for r in Database(db).query(
+        "select run_id, sum(requests) as requests from crawl_runs group by run_id order by min(id)")]
+    assert len(requests) == 3 and requests[2] < requests[1] / 2, requests
