@@ -50,6 +50,7 @@ class LatencyProxy(ThreadingHTTPServer):
     def __init__(self, target: str, latency: float, host: str = "127.0.0.1", port: int = 0):
         self.target, self.latency = target.rstrip("/"), latency
         self.seen: Counter = Counter()
+        self.arrivals: list[float] = []  # time.monotonic() of each request's arrival
         self.lock = threading.Lock()
         super().__init__((host, port), _Forward)
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -70,6 +71,7 @@ class _Forward(BaseHTTPRequestHandler):
         proxy: LatencyProxy = self.server
         with proxy.lock:
             proxy.seen[self.path] += 1
+            proxy.arrivals.append(time.monotonic())
         time.sleep(proxy.latency)
         try:
             with urllib.request.urlopen(proxy.target + self.path, timeout=30) as upstream:

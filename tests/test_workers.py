@@ -225,3 +225,31 @@ def test_a_stopped_writer_stops_the_workers_and_the_next_run_completes(world, re
     requests = [r["requests"] for r in Database(db).query(
         "select run_id, sum(requests) as requests from crawl_runs group by run_id order by min(id)")]
     assert len(requests) == 3 and requests[2] < requests[1] / 2, requests
+
+
+def test_politeness_holds_across_workers(redis_url, tmp_path):
+    """Three workers against one host with DOWNLOAD_DELAY 0.1 s: the host sees request starts at
+    least that far apart over all workers together, not three times as often."""
+    replica = start_replica(articles=80)
+    proxy = LatencyProxy(replica.base, 0.0)
+    try:
+        db = tmp_path / "archive.db"
+        writer = start_writer(redis_url, db, origins(proxy))
+        polite = ["-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", *FAST]
+        crawlers = [start_worker(redis_url, tmp_path / f"worker{i}.log", *polite) for i in range(3)]
+        out, err = writer.communicate(timeout=300)
+        codes = [c.wait(timeout=120) for c in crawlers]
+        assert (writer.returncode, codes) == (0, [0, 0, 0]), out + err
+        assert_archive_matches(db, replica.manifest())
+        arrivals = sorted(proxy.arrivals)
+        gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
+        # Request starts are reserved 0.1 s apart; an arrival can only come later than its
+        # reservation (a busy worker), so the first can be late, never the span short: half a
+        # second of slack for that first one. Three workers with their own delays only make
+        # the span about a third of this.
+        assert len(arrivals) > 100
+        assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * 0.1 - 0.5, (len(arrivals), gaps[:5])
+        assert gaps[len(gaps) // 2] >= 0.08, gaps
+    finally:
+        proxy.shutdown()
+        replica.server.shutdown()
