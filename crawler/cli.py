@@ -1,4 +1,4 @@
-"""``pilkada-archive``: crawl, status, serve, publish, reparse, replica, demo, sources.
+"""``pilkada-archive``: crawl, write, status, serve, publish, reparse, replica, demo, sources.
 
 A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
 the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
