@@ -1,4 +1,4 @@
-"""``pilkada-archive``: crawl, status, serve, publish, reparse, replica, demo, sources.
+"""``pilkada-archive``: crawl, write, status, serve, publish, reparse, replica, demo, sources.
 
 A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
 the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
@@ -98,8 +98,17 @@ def _iso_date(ctx, param, value):
               help="re-fetch articles this recent")
 @click.option("--log-file", help="write Scrapy's log here; stdout gets one summary line")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a Scrapy setting")
-def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides):
+@click.option("--redis", "redis_url", metavar="URL",
+              help="be a worker of the distributed crawl `pilkada-archive write --redis URL` runs")
+def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides, redis_url):
     """Crawl the sources into the archive (the cron entry point)."""
+    if redis_url:
+        given = [name for name, value in (("--origin", origins), ("--replica", replica), ("--urls", urls),
+                                          ("--since", since), ("--full", full)) if value]
+        if given:
+            raise UsageError(f"{', '.join(given)}: a worker crawls the run the writer defines; give "
+                             "them to `pilkada-archive write`")
+        overrides = (*overrides, f"ARCHIVE_REDIS_URL={redis_url}")
     known = _sources()
     mirrors = _replica_origins(replica) if replica else {}
     sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
@@ -130,8 +139,20 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
             settings[name] = check_setting(name, setting)
         except ValueError as error:
             raise UsageError(str(error)) from None
+    if redis_url:
+        sys.exit(_run_worker(list(sources) if sources != known else [], settings))
     code = run_crawl(sources, settings, {"urls": urls} if urls else {})
     sys.exit(code)
+
+
+def _run_worker(sources: list[str], settings: dict) -> int:
+    from crawler.distributed import run_workers
+
+    try:
+        return run_workers(sources, settings)
+    except (TimeoutError, ValueError, OSError) as error:
+        click.echo(f"pilkada-archive: not crawling: {error}", err=True)
+        return EXIT_USAGE
 
 
 def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
@@ -320,6 +341,68 @@ def reparse(db, files):
         raise UsageError(f"cannot use {db} as the archive: {error}") from None
     for source, counts in results.items():
         click.echo(f"{source}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="the Redis the workers use")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="archive database")
+@click.option("--origin", "origins", multiple=True, metavar="SPIDER=URL", help="fetch a source from a mirror")
+@click.option("--replica", metavar="URL", help="take every origin from a replica's manifest")
+@click.option("--since", callback=_iso_date, help="re-check known articles published since YYYY-MM-DD")
+@click.option("--full", is_flag=True, help="ignore what the archive knows; fetch everything")
+@click.option("--recheck-days", type=click.IntRange(0, 36500), default=7, show_default=True)
+@click.option("--log-file", help="write the writer's log here")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a setting")
+def write(sources, redis_url, db, origins, replica, since, full, recheck_days, log_file, overrides):
+    """Run a distributed crawl's writer: publish the run in Redis, store what the workers
+    (`crawl --redis URL`) send, write the ledger. Exit codes as `crawl`'s."""
+    import logging
+
+    from crawler.distributed import write as write_run
+    from crawler.replay import project_settings_with
+    from crawler.runs import ArchiveUnusable, Locked, process_run_id
+
+    known = _sources()
+    sources = list(sources) or known
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
+    mirrors = _replica_origins(replica) if replica else {}
+    for value in origins:
+        name, sep, url = value.partition("=")
+        if not sep or name not in known or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
+        mirrors[name] = url
+    settings = {"ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
+                "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
+    for value in overrides:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
+        try:
+            settings[name] = check_setting(name, setting)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    logging.basicConfig(filename=log_file, level=logging.INFO,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    scrapy_settings = project_settings_with(settings)
+    try:
+        code = write_run(redis_url, sources, {k: v for k, v in settings.items() if v is not None},
+                         prefix=scrapy_settings.get("ARCHIVE_REDIS_PREFIX"),
+                         wait=scrapy_settings.getfloat("ARCHIVE_REDIS_WAIT"),
+                         heartbeat_timeout=scrapy_settings.getfloat("ARCHIVE_REDIS_HEARTBEAT_TIMEOUT"))
+    except Locked as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except ArchiveUnusable as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(error.exit_code)
+    except (RuntimeError, OSError) as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(EXIT_LOCKED if isinstance(error, RuntimeError) else EXIT_USAGE)
+    click.echo(summary_line(db, settings.get("ARCHIVE_RUN_ID") or process_run_id()))
+    sys.exit(code)
 
 
 @main.command()
