@@ -110,9 +110,11 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
                              "them to `pilkada-archive write`")
         overrides = (*overrides, f"ARCHIVE_REDIS_URL={redis_url}")
     known = _sources()
+    named = list(sources)
     mirrors = _replica_origins(replica) if replica else {}
-    sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
-                                      [e.id for e in _registry() if not e.verified])
+    # A worker crawls the sources of the writer's run (all of them unless it names some).
+    unverified = [] if redis_url else [e.id for e in _registry() if not e.verified]
+    sources, skipped = chosen_sources(named, known, mirrors if replica else None, unverified)
     if skipped:
         click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
                    "registry: name them to crawl them)", err=True)
@@ -140,7 +142,7 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
         except ValueError as error:
             raise UsageError(str(error)) from None
     if redis_url:
-        sys.exit(_run_worker(list(sources) if sources != known else [], settings))
+        sys.exit(_run_worker(named, settings))
     code = run_crawl(sources, settings, {"urls": urls} if urls else {})
     sys.exit(code)
 
@@ -364,11 +366,15 @@ def write(sources, redis_url, db, origins, replica, since, full, recheck_days, l
     from crawler.runs import ArchiveUnusable, Locked, process_run_id
 
     known = _sources()
-    sources = list(sources) or known
+    mirrors = _replica_origins(replica) if replica else {}
+    sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
+                                      [e.id for e in _registry() if not e.verified])
+    if skipped:
+        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
+                   "registry: name them to crawl them)", err=True)
     unknown = [s for s in sources if s not in known]
     if unknown:
         raise UsageError(f"unknown source(s) {unknown}; known: {known}")
-    mirrors = _replica_origins(replica) if replica else {}
     for value in origins:
         name, sep, url = value.partition("=")
         if not sep or name not in known or not url.startswith(("http://", "https://")):
