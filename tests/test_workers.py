@@ -191,7 +191,7 @@ def test_a_second_writer_on_the_same_redis_is_refused(world, redis_url, tmp_path
         out, err = second.communicate(timeout=60)
         assert second.returncode == 75 and "another writer" in err
         run = json.loads(client.get("pilkada:run"))
-        assert run["sources"] == ["kemendagri", "mmc_kobar"]
+        assert sorted(run["sources"]) == ["kemendagri", "mmc_kobar"]
     finally:
         first.kill()
         first.wait()
