@@ -26,7 +26,7 @@ from pathlib import Path
 from crawler.cli import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("crawl", "incremental", "reparse", "cpu", "store", "datasette")
+SECTIONS = ("crawl", "incremental", "reparse", "cpu", "store", "workers", "datasette")
 
 
 def row(name, unit, values, baseline=None, baseline_values=None, **extra) -> dict:
@@ -232,6 +232,14 @@ def bench_reparse(args, work: Path, rows: list, state: dict) -> None:
     crawl = next((r for r in rows if r["name"] == "crawl_articles"), None)
     rows.append(row("reparse", "articles/s", speeds, "the crawl's articles/s (same replica)" if crawl else None,
                     [crawl["median"]] if crawl else None, articles=articles))
+
+
+def bench_workers(args, work: Path, rows: list, state: dict) -> None:
+    """A distributed crawl with 1, 2 and 4 workers over 20 hosts 300 ms away (bench/workers.py)."""
+    from bench.workers import main as workers
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    rows.extend(workers(["--quick"] if args.quick else []))
 
 
 def bench_datasette(args, work: Path, rows: list, state: dict) -> None:
