@@ -4,7 +4,7 @@ Datasette 0.65 documents the hooks (``register_facet_classes``, ``filters_from_r
 not the helpers a facet class needs: the facet configuration of a page (``load_facet_configs``),
 the labels of foreign-key values (``Datasette.expand_foreign_keys``) and the ``Facet`` base class
 itself, and a response written while its rows are read (``AsgiStream``, which Datasette's
-own CSV export uses). They are used here and only here, so an upgrade of Datasette changes this one module;
+own CSV export uses), and a wrapper around ``Database.execute`` (:func:`cache_reads`). They are used here and only here, so an upgrade of Datasette changes this one module;
 the ``test_adapter_*`` tests in ``tests/test_datasette.py`` pin what each returns.
 """
 
@@ -13,7 +13,9 @@ from __future__ import annotations
 from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
-__all__ = ["Facet", "facet_columns", "foreign_key_labels", "streaming_response"]
+from archive.query_cache import VersionedCache, cacheable, results_size, version_of
+
+__all__ = ["Facet", "cache_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
 
 
 def facet_columns(request, table_metadata: dict | None, facet_type: str) -> dict[str, str]:
@@ -36,3 +38,34 @@ def streaming_response(write_all, *, content_type: str, headers: dict | None = N
     """A response whose body ``await write_all(writer)`` writes piece by piece
     (``await writer.write(text)``), so an export of every match never sits in memory whole."""
     return AsgiStream(write_all, headers=headers or {}, content_type=content_type)
+
+
+def cache_reads(database, cache: VersionedCache) -> None:
+    """Every read of ``database`` through Datasette (table pages, counts, facets, canned and
+    research queries) answered from ``cache`` while the archive is at the version the answer was
+    computed on (``archive.query_cache``). Idempotent."""
+    if getattr(database.execute, "versioned_cache", None) is not None or not database.path:
+        return
+    uncached = database.execute
+
+    async def execute(sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        def compute():
+            return uncached(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                            page_size=page_size, log_sql_errors=log_sql_errors)
+
+        if not cacheable(sql):
+            return await compute()
+        key = ("sql", database.name, sql, _frozen(params), bool(truncate), page_size)
+        return await cache.get_or_compute(key, version_of(database.path), compute, results_size)
+
+    execute.versioned_cache = cache
+    database.execute = execute
+
+
+def _frozen(params):
+    if params is None:
+        return None
+    if isinstance(params, dict):
+        return tuple(sorted((k, repr(v)) for k, v in params.items()))
+    return tuple(repr(v) for v in params)

@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
-from archive.facets import FacetCounter, file_signature
+from archive.facets import FacetCounter
+from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
     QueryError,
@@ -32,7 +33,7 @@ PAGE_SIZES = (10, 25, 50, 100, 500)
 EXPORT_CHUNK = 1000
 FEED_SIZE = 50
 PARAMS = ("q", "from", "to", "source", "region", "type", "stage", "mentions", "order", "size")
-_sources_cache: dict[str, tuple[tuple, list[str]]] = {}
+_sources_cache: dict[str, tuple[int | None, list[str]]] = {}
 
 
 def archive_database(datasette):
@@ -41,11 +42,11 @@ def archive_database(datasette):
 
 
 async def _sources(db) -> list[str]:
-    signature = file_signature(db.path)
+    version = version_of(db.path)
     cached = _sources_cache.get(db.name)
-    if not cached or cached[0] != signature or not signature:
+    if not cached or cached[0] != version or version is None:
         rows = (await db.execute("select distinct source from articles where source is not null")).rows
-        cached = _sources_cache[db.name] = (signature, sorted(r[0] for r in rows))
+        cached = _sources_cache[db.name] = (version, sorted(r[0] for r in rows))
     return cached[1]
 
 
