@@ -4,7 +4,7 @@ Datasette 0.65 documents the hooks (``register_facet_classes``, ``filters_from_r
 not the helpers a facet class needs: the facet configuration of a page (``load_facet_configs``),
 the labels of foreign-key values (``Datasette.expand_foreign_keys``) and the ``Facet`` base class
 itself, and a response written while its rows are read (``AsgiStream``, which Datasette's
-own CSV export uses), and a wrapper around ``Database.execute`` (:func:`cache_reads`). They are used here and only here, so an upgrade of Datasette changes this one module;
+own CSV export uses), and a wrapper around ``Database.execute`` (:func:`serve_reads`). They are used here and only here, so an upgrade of Datasette changes this one module;
 the ``test_adapter_*`` tests in ``tests/test_datasette.py`` pin what each returns.
 """
 
@@ -14,8 +14,9 @@ from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
+from archive.search_plan import BROAD_SHARE, MATCH_COUNT, faster_page, searched_page
 
-__all__ = ["Facet", "cache_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
+__all__ = ["Facet", "serve_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
 
 
 def facet_columns(request, table_metadata: dict | None, facet_type: str) -> dict[str, str]:
@@ -40,19 +41,24 @@ def streaming_response(write_all, *, content_type: str, headers: dict | None = N
     return AsgiStream(write_all, headers=headers or {}, content_type=content_type)
 
 
-def cache_reads(database, cache: VersionedCache) -> None:
+def serve_reads(database, cache: VersionedCache) -> None:
     """Every read of ``database`` through Datasette (table pages, counts, facets, canned and
     research queries) answered from ``cache`` while the archive is at the version the answer was
-    computed on (``archive.query_cache``). Idempotent."""
+    computed on (``archive.query_cache``), and the articles table's search pages asked with the
+    faster plan of ``archive.search_plan``. Idempotent."""
     if getattr(database.execute, "versioned_cache", None) is not None or not database.path:
         return
     uncached = database.execute
 
     async def execute(sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
                       log_sql_errors=True):
-        def compute():
-            return uncached(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
-                            page_size=page_size, log_sql_errors=log_sql_errors)
+        async def compute():
+            planned = sql
+            page = searched_page(sql) if isinstance(params, dict) and "search" in params else None
+            if page is not None:
+                planned = faster_page(page, await _broad(database, params["search"]))
+            return await uncached(planned, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                  page_size=page_size, log_sql_errors=log_sql_errors)
 
         if not cacheable(sql):
             return await compute()
@@ -61,6 +67,13 @@ def cache_reads(database, cache: VersionedCache) -> None:
 
     execute.versioned_cache = cache
     database.execute = execute
+
+
+async def _broad(database, search: str) -> bool:
+    """Whether a good share of the archive matches the search (archive.search_plan)."""
+    matches = (await database.execute(MATCH_COUNT, {"search": search})).first()[0]
+    largest = (await database.execute("select max(id) from articles")).first()[0] or 0
+    return matches >= BROAD_SHARE * largest
 
 
 def _frozen(params):

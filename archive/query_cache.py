@@ -16,6 +16,7 @@ No Datasette here (``archive.datasette_adapter`` puts it in front of Datasette's
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 import threading
@@ -65,11 +66,17 @@ class ArchiveVersion:
 
 
 _versions: dict[str, ArchiveVersion] = {}
+# "0" turns every kept answer off (the site's and the facets'): what a read costs without them.
+CACHE_ENV = "PILKADA_QUERY_CACHE"
+
+
+def enabled() -> bool:
+    return os.environ.get(CACHE_ENV, "1") != "0"
 
 
 def version_of(path: str | Path | None) -> int | None:
     """The archive's current version (None: do not cache, e.g. an in-memory database)."""
-    if not path:
+    if not path or not enabled():
         return None
     key = str(Path(path).resolve())
     version = _versions.get(key)

@@ -18,8 +18,10 @@ from archive.facets import FacetCounter
 from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
+    TOTALS_SQL,
     QueryError,
     Search,
+    attention_rows,
     attention_sql,
     count_sql,
     export_sql,
@@ -243,7 +245,9 @@ async def research_attention(datasette, request):
                 "errors": errors, "args": _args(request), "choices": choices, "provinces": _provinces(),
                 "database": name, "base": datasette.urls.path("/-/cari"), "rows": None}, request=request),
             status=400)
-    rows = zero_filled((await db.execute(*attention_sql(search), custom_time_limit=30000)).rows, search)
+    totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
+    matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    rows = zero_filled(attention_rows(totals, matches), search)
     if fmt == "csv":
         buffer = io.StringIO()
         out = csv.DictWriter(buffer, ["month", "source", "matches", "articles", "share"])

@@ -155,5 +155,7 @@ async def test_cached_pages_follow_every_write_and_equal_uncached_answers(tmp_pa
     monkeypatch.setenv("PILKADA_QUERY_CACHE", "0")
     fresh = app(path)
     await fresh.invoke_startup()
-    assert not hasattr(fresh.get_database("archive").execute, "versioned_cache")
-    assert await answers(fresh) == after
+    fresh_cache = fresh.get_database("archive").execute.versioned_cache
+    kept = (fresh_cache.hits, fresh_cache.bytes)
+    assert await answers(fresh) == after and await answers(fresh) == after
+    assert (fresh_cache.hits, fresh_cache.bytes) == kept  # turned off: nothing kept or served
