@@ -14,7 +14,14 @@ from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
-from archive.search_plan import BROAD_SHARE, MATCH_COUNT, faster_page, searched_page
+from archive.search_plan import (
+    FTS_CLAUSE,
+    broad,
+    counted_sql,
+    covered_where,
+    faster_page,
+    searched_page,
+)
 
 __all__ = ["Facet", "serve_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
 
@@ -54,9 +61,12 @@ def serve_reads(database, cache: VersionedCache) -> None:
                       log_sql_errors=True):
         async def compute():
             planned = sql
-            page = searched_page(sql) if isinstance(params, dict) and "search" in params else None
-            if page is not None:
-                planned = faster_page(page, await _broad(database, params["search"]))
+            searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
+            if searched and (page := searched_page(sql)) is not None:
+                planned = faster_page(page, await broad(database, FTS_CLAUSE, params))
+            elif searched and sql.startswith("select count(*) from articles where ") and (
+                    where := covered_where(sql)) and await broad(database, where, params):
+                planned = counted_sql(where)
             return await uncached(planned, params, truncate=truncate, custom_time_limit=custom_time_limit,
                                   page_size=page_size, log_sql_errors=log_sql_errors)
 
@@ -67,13 +77,6 @@ def serve_reads(database, cache: VersionedCache) -> None:
 
     execute.versioned_cache = cache
     database.execute = execute
-
-
-async def _broad(database, search: str) -> bool:
-    """Whether a good share of the archive matches the search (archive.search_plan)."""
-    matches = (await database.execute(MATCH_COUNT, {"search": search})).first()[0]
-    largest = (await database.execute("select max(id) from articles")).first()[0] or 0
-    return matches >= BROAD_SHARE * largest
 
 
 def _frozen(params):

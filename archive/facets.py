@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datasette.utils import escape_sqlite
 
 from archive.query_cache import VersionedCache, version_of
+from archive.search_plan import FACET_COLUMNS, broad, covered_where, facets_sql
 
 Spec = tuple[str, str]  # ("column" | "array", column name)
 COUNTED_TYPES = ("column", "array")
@@ -125,8 +126,12 @@ class FacetCounter:
 
     async def _one_pass(self, database, sql, params, specs, time_limit_ms):
         async def count():
-            result = await database.execute(one_pass_sql(sql, [c for _, c in specs]), params, truncate=False,
-                                            custom_time_limit=time_limit_ms)
+            columns = [c for _, c in specs]
+            query = one_pass_sql(sql, columns)
+            where = covered_where(sql)
+            if where and set(columns) <= set(FACET_COLUMNS) and await broad(database, where, params):
+                query = facets_sql(where, columns)  # the facet index, not every matching row
+            result = await database.execute(query, params, truncate=False, custom_time_limit=time_limit_ms)
             return add_up(result.rows, specs)
 
         key = (database.name, sql, json.dumps(params, sort_keys=True, default=str), tuple(specs))

@@ -116,6 +116,7 @@ def _answer(data):
     return {**{k: data.get(k) for k in keep}, "facets": facets}
 
 
+@pytest.mark.slow
 async def test_cached_pages_follow_every_write_and_equal_uncached_answers(tmp_path, monkeypatch):
     from archive.connect import open_archive
     from archive.site import app

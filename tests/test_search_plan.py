@@ -8,6 +8,8 @@ from datasette.utils import escape_fts
 
 from archive.search_plan import faster_page, searched_page
 
+pytestmark = pytest.mark.slow  # builds an archive of 1,200 articles: not in `make test-fast`
+
 COLUMNS = "id, url, title, published_date, source, sort_key"
 FTS = "rowid in (select rowid from articles_fts where articles_fts match escape_fts(:search))"
 
@@ -70,3 +72,36 @@ def _keyset(after):
 ])
 def test_other_sql_is_left_as_it_is(sql):
     assert searched_page(sql) is None
+
+
+@pytest.mark.parametrize("where", [
+    FTS,
+    f"{FTS} and election_types in (:t0, :t1)",
+    "election_types in (:t0, :t1)",
+    f"{FTS} and \"source\" = :p0",
+])
+def test_counts_and_facets_from_the_facet_index_equal_those_of_the_rows(archive, where):
+    from archive.facets import add_up, one_pass_sql
+    from archive.search_plan import FACET_COLUMNS, counted_sql, covered_where, facets_sql
+
+    params = {"search": "pilkada", "p0": "kemendagri", "t0": '["pilkada"]', "t1": '["pemilu", "pilkada"]'}
+    sql = f"select * from articles where {where}"
+    assert covered_where(sql) == where
+    plain = archive.execute(f"select count(*) from articles where {where}", params).fetchone()[0]
+    assert archive.execute(counted_sql(where), params).fetchone()[0] == plain > 0
+    specs = [("array" if c in ("election_types", "election_stages", "institutions", "places") else "column", c)
+             for c in FACET_COLUMNS]
+    columns = [c for _, c in specs]
+    assert (add_up(archive.execute(facets_sql(where, columns), params).fetchall(), specs)
+            == add_up(archive.execute(one_pass_sql(sql, columns), params).fetchall(), specs))
+
+
+@pytest.mark.parametrize("where", [
+    "title like :p0",  # a column the index does not hold
+    f"{FTS} or source = :p0",
+    f"{FTS} and author = :p0",
+])
+def test_filters_the_facet_index_cannot_answer_are_left_to_the_rows(where):
+    from archive.search_plan import covered_where
+
+    assert covered_where(f"select * from articles where {where}") is None
