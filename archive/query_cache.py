@@ -16,6 +16,7 @@ No Datasette here (``archive.datasette_adapter`` puts it in front of Datasette's
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import sqlite3
@@ -34,6 +35,11 @@ MAX_ROWS = 5000
 NOT_A_FUNCTION_OF_THE_DATA = re.compile(
     r"random|'now'|current_(date|time|timestamp)|changes\s*\(|last_insert_rowid|pragma|sqlite_stat|"
     r"julianday\s*\(\s*\)|_internal", re.IGNORECASE)
+
+
+# Versions are numbered across every archive file of the process, so that a number names one
+# state of one file (two archives served under the same database name never share answers).
+_numbers = itertools.count(1)
 
 
 class ArchiveVersion:
@@ -61,7 +67,7 @@ class ArchiveVersion:
                 return None
             if value != self._seen:
                 self._seen = value
-                self.generation += 1
+                self.generation = next(_numbers)
             return self.generation
 
 

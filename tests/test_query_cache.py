@@ -160,3 +160,11 @@ async def test_cached_pages_follow_every_write_and_equal_uncached_answers(tmp_pa
     kept = (fresh_cache.hits, fresh_cache.bytes)
     assert await answers(fresh) == after and await answers(fresh) == after
     assert (fresh_cache.hits, fresh_cache.bytes) == kept  # turned off: nothing kept or served
+
+
+def test_two_archive_files_never_share_a_version(tmp_path):
+    versions = []
+    for name in ("a.db", "b.db"):
+        sqlite3.connect(tmp_path / name).execute("create table t (x)")
+        versions.append(ArchiveVersion(tmp_path / name).current())
+    assert versions[0] != versions[1]
