@@ -72,7 +72,8 @@ def build(path: str, count: int, batch: int = 2000) -> float:
 def replicate(source: str, path: str, count: int) -> float:
     """A measurement fixture, not the store's build: ``count`` articles made in SQL from a
     smaller synthetic archive built by :func:`build` (ids 1..N), its rows copied with new URLs,
-    titles and random dates, the full-text indexes rebuilt and the indexes made once at the end.
+    titles and random dates (stems and regions too; similarity sketches are not copied), the
+    full-text indexes rebuilt and the indexes made once at the end.
     Minutes where :func:`build` takes an hour on a loaded machine; used to serve and measure a
     1,000,000-article archive (bench/endpoints.py). Returns seconds taken."""
     import shutil
