@@ -75,7 +75,7 @@ def replicate(source: str, path: str, count: int) -> float:
     titles and random dates (stems and regions too; similarity sketches are not copied), the
     full-text indexes rebuilt and the indexes made once at the end.
     Minutes where :func:`build` takes an hour on a loaded machine; used to serve and measure a
-    1,000,000-article archive (bench/endpoints.py). Returns seconds taken."""
+    1,000,000-article archive (bench/load.py). Returns seconds taken."""
     import shutil
     import sqlite3
 

@@ -1,11 +1,11 @@
 """p50/p95 of the published archive's endpoints under concurrent clients, against a running
 server or one started here (``pilkada-archive serve`` on a port of your choice).
 
-    python -m bench.endpoints --db /work/perf/archive.db --port 8601 --requests 50
-    python -m bench.endpoints --db ... --no-cache      # every read computed (PILKADA_QUERY_CACHE=0)
+    python -m bench.load --db /work/perf/archive.db --port 8601 --requests 50
+    python -m bench.load --db ... --no-cache      # every read computed (PILKADA_QUERY_CACHE=0)
 
-The endpoints are bench/run.py's ENDPOINTS plus the research search (``/-/cari``) with its
-exact total and its attention over time. ``--cold``: each request asks a different question (a
+The endpoints are the project paths of bench/endpoints.py (the research search ``/-/cari``
+with its exact total and its attention over time among them). ``--cold``: each request asks a different question (a
 search word from COLD_WORDS, an article id), so no kept answer can serve it: what a first
 request costs.
 """
@@ -23,14 +23,8 @@ import time
 
 import httpx
 
-from bench.run import ENDPOINTS
+from bench.endpoints import ENDPOINTS
 from crawler.cli import wait_for
-
-RESEARCH = {
-    "research_search": "/-/cari.json?q=pilkada&size=25",
-    "research_search_filtered": "/-/cari.json?q=pilkada&source=kemendagri&from=2020-01&to=2024-12&size=25",
-    "research_attention": "/-/cari/bulan.json?q=pilkada",
-}
 # Words of the synthetic archive's filler text, each in a large share of it: a cold search per
 # request that is as broad as "pilkada" or broader.
 COLD_WORDS = ["pemerintah", "daerah", "kabupaten", "kecamatan", "desa", "warga", "kegiatan", "program",
@@ -76,7 +70,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="serve with PILKADA_QUERY_CACHE=0")
     parser.add_argument("--out", help="write the figures here as JSON")
     args = parser.parse_args(argv)
-    endpoints = {**ENDPOINTS, **RESEARCH}
+    endpoints = {endpoint.name: endpoint.project for endpoint in ENDPOINTS}
     if args.only:
         endpoints = {k: v for k, v in endpoints.items() if k in args.only.split(",")}
     import sqlite3
@@ -108,7 +102,7 @@ def main(argv=None) -> int:
             server.wait(timeout=30)
     if args.out:
         with open(args.out, "w") as out:
-            json.dump({"command": "python -m bench.endpoints " + " ".join(argv or sys.argv[1:]), "figures": figures},
+            json.dump({"command": "python -m bench.load " + " ".join(argv or sys.argv[1:]), "figures": figures},
                       out, indent=2)
     return 0
 
