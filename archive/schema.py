@@ -104,7 +104,7 @@ TABLES: dict[str, dict] = {
     "sources": {
         "pk": "name",
         "columns": {"name": str, "publication": str, "publisher": str, "home_url": str, "hosts": JSON,
-                    "publisher_region": str, "updated_at": str},
+                    "publisher_region": str, "updated_at": str, "publisher_type": str, "layout_family": str},
     },
     "crawl_runs": {
         "pk": "id",

@@ -25,6 +25,7 @@ import httpx
 
 from bench.endpoints import ENDPOINTS
 from crawler.cli import wait_for
+
 # Words of the synthetic archive's filler text, each in a large share of it: a cold search per
 # request that is as broad as "pilkada" or broader.
 COLD_WORDS = ["pemerintah", "daerah", "kabupaten", "kecamatan", "desa", "warga", "kegiatan", "program",

@@ -1,4 +1,4 @@
-"""``pilkada-archive``: crawl, status, serve, publish, reparse, replica, demo, sources.
+"""``pilkada-archive``: crawl, write, status, serve, publish, reparse, replica, demo, sources.
 
 A thin shell over Scrapy: ``crawl`` sets the same settings ``scrapy crawl -s`` would and runs
 the spiders through ``crawler.runner``; every behaviour of a run lives in Scrapy components.
@@ -40,7 +40,26 @@ def main():
 def _sources() -> list[str]:
     from crawler.replay import spider_names
 
-    return spider_names()
+    return spider_names()  # a wrong source registry stops here: exit 2, entry and field named
+
+
+def chosen_sources(named: list[str], known: list[str], replica_mirrors: dict | None,
+                   unverified: list[str]) -> tuple[list[str], list[str]]:
+    """The sources a crawl crawls, and those it skips: the named ones; else, on a replica, what
+    the replica serves (never the other sources' real sites); else every source checked against
+    its real site (an entry with guessed selectors must not turn a cron job red)."""
+    if named:
+        return named, []
+    if replica_mirrors is not None:
+        return [s for s in known if s in replica_mirrors], []
+    return [s for s in known if s not in unverified], [s for s in known if s in unverified]
+
+
+def _registry():
+    from crawler.registry import RegistrySpiderLoader
+    from crawler.replay import project_settings_with
+
+    return RegistrySpiderLoader(project_settings_with()).sources
 
 
 def _replica_origins(base: str) -> dict[str, str]:
@@ -79,14 +98,29 @@ def _iso_date(ctx, param, value):
               help="re-fetch articles this recent")
 @click.option("--log-file", help="write Scrapy's log here; stdout gets one summary line")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a Scrapy setting")
-def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides):
+@click.option("--redis", "redis_url", metavar="URL",
+              help="be a worker of the distributed crawl `pilkada-archive write --redis URL` runs")
+def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_file, overrides, redis_url):
     """Crawl the sources into the archive (the cron entry point)."""
+    if redis_url:
+        given = [name for name, value in (("--origin", origins), ("--replica", replica), ("--urls", urls),
+                                          ("--since", since), ("--full", full)) if value]
+        if given:
+            raise UsageError(f"{', '.join(given)}: a worker crawls the run the writer defines; give "
+                             "them to `pilkada-archive write`")
+        overrides = (*overrides, f"ARCHIVE_REDIS_URL={redis_url}")
     known = _sources()
-    sources = list(sources) or known
+    named = list(sources)
+    mirrors = _replica_origins(replica) if replica else {}
+    # A worker crawls the sources of the writer's run (all of them unless it names some).
+    unverified = [] if redis_url else [e.id for e in _registry() if not e.verified]
+    sources, skipped = chosen_sources(named, known, mirrors if replica else None, unverified)
+    if skipped:
+        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
+                   "registry: name them to crawl them)", err=True)
     unknown = [s for s in sources if s not in known]
     if unknown:
         raise UsageError(f"unknown source(s) {unknown}; known: {known}")
-    mirrors = _replica_origins(replica) if replica else {}
     for value in origins:
         name, sep, url = value.partition("=")
         if not sep or name not in known or not url.startswith(("http://", "https://")):
@@ -107,8 +141,20 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
             settings[name] = check_setting(name, setting)
         except ValueError as error:
             raise UsageError(str(error)) from None
+    if redis_url:
+        sys.exit(_run_worker(named, settings))
     code = run_crawl(sources, settings, {"urls": urls} if urls else {})
     sys.exit(code)
+
+
+def _run_worker(sources: list[str], settings: dict) -> int:
+    from crawler.distributed import run_workers
+
+    try:
+        return run_workers(sources, settings)
+    except (TimeoutError, ValueError, OSError) as error:
+        click.echo(f"pilkada-archive: not crawling: {error}", err=True)
+        return EXIT_USAGE
 
 
 def run_crawl(sources: list[str], overrides: dict, spider_args: dict) -> int:
@@ -162,14 +208,14 @@ def status(db, runs):
     if not archive["crawl_runs"].exists():
         click.echo("no crawl has run yet")
         sys.exit(EXIT_OK)
-    click.echo(f"{'source':<12} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} "
+    click.echo(f"{'source':<18} {'finished':<21} {'health':<7} {'new':>5} {'upd':>5} {'same':>5} "
                f"{'fail':>5} {'req':>6}  reason")
     code = EXIT_OK
     for source in _sources():
         rows = list(archive.query("select * from crawl_runs where source = ? order by id desc limit ?",
                                   [source, runs]))
         for index, r in enumerate(rows):
-            click.echo(f"{source:<12} {r['finished_at'] or '':<21} {r['health'] or '':<7} {r['articles_new'] or 0:>5} "
+            click.echo(f"{source:<18} {r['finished_at'] or '':<21} {r['health'] or '':<7} {r['articles_new'] or 0:>5} "
                        f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} "
                        f"{r['articles_failed'] or 0:>5} {r['requests'] or 0:>6}  {r['health_reason'] or ''}")
             if index == 0 and r["health"] == "broken":
@@ -177,25 +223,60 @@ def status(db, runs):
     # What the archive knows it has not got yet: pages that failed and wait for a retry, pages
     # given up, and article URLs discovered but not yet stored (the frontier).
     click.echo("")
-    click.echo(f"{'source':<12} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
+    click.echo(f"{'source':<18} {'waiting':>8} {'given up':>9} {'frontier':>9}  next retry")
     for source in _sources():
         waiting, given_up, next_retry = archive.execute(
             "select sum(given_up = 0), sum(given_up = 1), min(case when given_up = 0 then next_retry_at end) "
             "from failed_pages where source = ? and resolved_at is null", [source]).fetchone()
         frontier = archive.execute("select count(*) from frontier where source = ? and done_at is null",
                                    [source]).fetchone()[0] if archive["frontier"].exists() else 0
-        click.echo(f"{source:<12} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
+        click.echo(f"{source:<18} {waiting or 0:>8} {given_up or 0:>9} {frontier:>9}  {next_retry or ''}")
     sys.exit(code)
 
 
 @main.command()
-def sources():
-    """Every source the crawler knows (the spiders of this project)."""
-    from crawler.replay import spider_class
+@click.option("--db", help="an archive: show each source's last run and its health from the ledger")
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False),
+              help="check and show this registry file instead of the project's spiders/sources.toml")
+def sources(db, registry):
+    """Every source of the registry: id, name, type, home region, hosts, layout family,
+    discovery strategies, and (with --db) the last run's health."""
+    from crawler.registry import RegistryError, load_registry
 
-    for name in _sources():
-        cls = spider_class(name)
-        click.echo(f"{name:<12} {', '.join(cls.real_hosts())}")
+    try:
+        entries = load_registry(registry) if registry else None
+    except RegistryError as error:
+        raise UsageError(str(error)) from None
+    if entries is None:
+        entries = _registry()
+    last = _last_runs(db, [e.id for e in entries]) if db else {}
+    rows = [("id", "name", "type", "region", "hosts", "family", "strategies", "verified",
+             *(("last run",) if db else ()))]
+    for entry in entries:
+        run = last.get(entry.id)
+        health = (f"{run['health']} {run['finished_at'] or run['started_at'] or ''}".strip() if run else "never run")
+        rows.append((entry.id, entry.name, entry.type, entry.region or "-", " ".join(entry.hosts), entry.family,
+                     " ".join(entry.strategies), "yes" if entry.verified else "no (replica only)",
+                     *((health,) if db else ())))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _last_runs(db: str, names: list[str]) -> dict[str, dict]:
+    """The last ledger row of each source in an archive (read only)."""
+    if not Path(db).exists():
+        raise UsageError(f"no archive at {db}")
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as archive:
+            archive.row_factory = sqlite3.Row
+            if not archive.execute("select 1 from sqlite_master where name = 'crawl_runs'").fetchone():
+                return {}
+            return {row["source"]: dict(row) for row in archive.execute(
+                "select source, health, started_at, finished_at from crawl_runs where id in "
+                "(select max(id) from crawl_runs group by source)") if row["source"] in names}
+    except sqlite3.DatabaseError as error:
+        raise UsageError(f"cannot read {db} as the archive: {error}") from None
 
 
 @main.command()
@@ -265,6 +346,72 @@ def reparse(db, files):
 
 
 @main.command()
+@click.argument("sources", nargs=-1)
+@click.option("--redis", "redis_url", required=True, metavar="URL", help="the Redis the workers use")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="archive database")
+@click.option("--origin", "origins", multiple=True, metavar="SPIDER=URL", help="fetch a source from a mirror")
+@click.option("--replica", metavar="URL", help="take every origin from a replica's manifest")
+@click.option("--since", callback=_iso_date, help="re-check known articles published since YYYY-MM-DD")
+@click.option("--full", is_flag=True, help="ignore what the archive knows; fetch everything")
+@click.option("--recheck-days", type=click.IntRange(0, 36500), default=7, show_default=True)
+@click.option("--log-file", help="write the writer's log here")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE", help="override a setting")
+def write(sources, redis_url, db, origins, replica, since, full, recheck_days, log_file, overrides):
+    """Run a distributed crawl's writer: publish the run in Redis, store what the workers
+    (`crawl --redis URL`) send, write the ledger. Exit codes as `crawl`'s."""
+    import logging
+
+    from crawler.distributed import write as write_run
+    from crawler.replay import project_settings_with
+    from crawler.runs import ArchiveUnusable, Locked, process_run_id
+
+    known = _sources()
+    mirrors = _replica_origins(replica) if replica else {}
+    sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
+                                      [e.id for e in _registry() if not e.verified])
+    if skipped:
+        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
+                   "registry: name them to crawl them)", err=True)
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
+    for value in origins:
+        name, sep, url = value.partition("=")
+        if not sep or name not in known or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
+        mirrors[name] = url
+    settings = {"ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
+                "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
+    for value in overrides:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise UsageError(f"-s wants NAME=VALUE, got {value!r}")
+        try:
+            settings[name] = check_setting(name, setting)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    logging.basicConfig(filename=log_file, level=logging.INFO,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    scrapy_settings = project_settings_with(settings)
+    try:
+        code = write_run(redis_url, sources, {k: v for k, v in settings.items() if v is not None},
+                         prefix=scrapy_settings.get("ARCHIVE_REDIS_PREFIX"),
+                         wait=scrapy_settings.getfloat("ARCHIVE_REDIS_WAIT"),
+                         heartbeat_timeout=scrapy_settings.getfloat("ARCHIVE_REDIS_HEARTBEAT_TIMEOUT"))
+    except Locked as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except ArchiveUnusable as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(error.exit_code)
+    except (RuntimeError, OSError) as error:
+        click.echo(f"pilkada-archive: not writing: {error}", err=True)
+        sys.exit(EXIT_LOCKED if isinstance(error, RuntimeError) else EXIT_USAGE)
+    click.echo(summary_line(db, settings.get("ARCHIVE_RUN_ID") or process_run_id()))
+    sys.exit(code)
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="the live archive (a crawl may be writing it)")
 @click.option("--keep", type=click.IntRange(1, 1000), default=3, show_default=True,
@@ -322,10 +469,13 @@ def _replica_command(*args: str) -> tuple[list[str], dict]:
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--layout", default="default", show_default=True,
               help="the page family MMC Kobar is served in: default, wordpress, drupal, nextjs, codeigniter, amp")
-def replica(port, host, articles, seed, layout):
+@click.option("--regional", default="", metavar="SOURCE,...",
+              help="also serve these sources added through the registry (mmc_kalteng, dukcapil, "
+                   "kpu_kayongutara, dukcapil_purworejo), or all")
+def replica(port, host, articles, seed, layout, regional):
     """Serve the local replica of both sources (loopback only; from a checkout)."""
     command, env = _replica_command("--port", str(port), "--host", host, "--articles", str(articles),
-                                    "--seed", str(seed), "--layout", layout)
+                                    "--seed", str(seed), "--layout", layout, "--regional", regional)
     sys.stdout.flush()
     os.execve(command[0], command, env)
 

@@ -83,6 +83,7 @@ class Discovering:
     """Mixed into :class:`crawler.news.NewsSpider`: the discovery requests and their callbacks."""
 
     DISCOVERY_ROOTS: tuple[str, ...] = ()  # origins whose well-known endpoints are probed
+    DISCOVERY_STRATEGIES: tuple[str, ...] = STRATEGIES  # the source's own (its registry entry's)
     LISTING_LIKE = re.compile(r"(berita|news|artikel|arsip|archive|index|indeks|kategori|category|page|tag)", re.I)
     CRAWL_MAX_PAGES = 300  # listing-like pages a breadth-first crawl fetches, per root
     CRAWL_MAX_DEPTH = 4
@@ -95,6 +96,7 @@ class Discovering:
         self.sitemaps_followed = 0
         self.crawl_pages: dict[str, int] = {}
         self.crawl_started = False
+        self.answered_wrappers: dict = {}  # callback function -> its wrapper (see _answered)
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
@@ -133,6 +135,15 @@ class Discovering:
                                                       "strategy": strategy, **meta})
 
     def _answered(self, callback):
+        """``callback`` wrapped to count the answer; one wrapper per callback, reused: Scrapy
+        reads the source of every new callback function it meets (to warn about generators that
+        return a value), which cost more than parsing the listing page itself."""
+        key = getattr(callback, "__func__", callback)
+        if key not in self.answered_wrappers:
+            self.answered_wrappers[key] = self._wrap_answered(callback)
+        return self.answered_wrappers[key]
+
+    def _wrap_answered(self, callback):
         def wrapped(response):
             try:
                 if response.status < 400:
@@ -193,7 +204,7 @@ class Discovering:
 
     def discovery_start(self):
         previous = previous_discovery(self.settings.get("ARCHIVE_DB"), self.name)
-        self.discovery_plan = plan(previous, self.incremental)
+        self.discovery_plan = tuple(s for s in plan(previous, self.incremental) if s in self.DISCOVERY_STRATEGIES)
         for strategy in self.discovery_plan:
             for root in self.discovery_roots() if strategy in PROBES else ():
                 for path in PROBES[strategy]:

@@ -8,13 +8,52 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from lxml import etree
 from parsel import Selector, SelectorList
+from parsel.selector import _ctgroup
 
+from indonesian.dates import FULL_DATE, NUMERIC_DATE
 from indonesian.text import clean_text, clean_whitespace
 
+DIGIT = re.compile(r"\d")
 LINE_BREAK = "\ue000"  # a private-use character standing for <br> (Drupal separates paragraphs with it)
+
+
+# Queries on the lxml tree directly, compiled once: a parsel query builds an XPath evaluator and
+# wraps every result in a Selector, which cost more than the matching itself on every page.
+_TRANSLATOR = _ctgroup["html"]["_csstranslator"]  # the translator parsel uses for HTML
+
+
+@lru_cache(maxsize=1024)
+def _compiled(query: str, css: bool) -> etree.XPath:
+    return etree.XPath(_TRANSLATOR.css_to_xpath(query) if css else query, smart_strings=False)
+
+
+def css_all(nodes, query: str) -> list:
+    """``nodes.css(query)`` for a response, a selector, a list of selectors or an lxml element, as raw lxml results
+    (elements, or strings for ``::text`` and ``::attr()``), in the same order."""
+    return _evaluate(nodes, _compiled(query, True))
+
+
+def xpath_all(nodes, query: str) -> list:
+    """``nodes.xpath(query)`` as raw lxml results (see :func:`css_all`)."""
+    return _evaluate(nodes, _compiled(query, False))
+
+
+def _evaluate(nodes, compiled: etree.XPath) -> list:
+    if isinstance(nodes, etree._Element):
+        return compiled(nodes)
+    if isinstance(nodes, list):  # a SelectorList
+        return [found for node in nodes for found in compiled(node.root)]
+    return compiled(nodes.selector.root if hasattr(nodes, "selector") else nodes.root)
+
+
+def wrap(like, elements: list) -> SelectorList:
+    """lxml elements as the selectors a query of ``like`` (a response or selector) would return."""
+    cls = type(like.selector if hasattr(like, "selector") else like)
+    return SelectorList([cls(root=e, type="html") for e in elements])
 
 
 LD_TEXT_FIELDS = ("headline", "name", "datePublished", "dateModified", "description")
@@ -23,7 +62,7 @@ LD_TEXT_FIELDS = ("headline", "name", "datePublished", "dateModified", "descript
 def json_ld(response) -> dict:
     """The first NewsArticle-like JSON-LD object on the page, or ``{}``. Its text fields are
     text or absent: a headline that is an object or a list is no evidence, never a crash."""
-    for raw in response.css('script[type="application/ld+json"]::text').getall():
+    for raw in _scripts(response, "type", "application/ld+json"):
         try:
             data = json.loads(raw)
         except ValueError:
@@ -36,8 +75,42 @@ def json_ld(response) -> dict:
     return {}
 
 
+def _scripts(response, attribute: str, value: str) -> list[str]:
+    """The text of every ``<script attribute="value">`` in document order, like
+    ``response.css('script[attribute="value"]::text').getall()`` on the lxml tree directly."""
+    return [script.text for script in response.selector.root.iter("script")
+            if script.get(attribute) == value and script.text]
+
+
+class _PageMeta:
+    """The ``<meta>`` tags of the page last asked about, read in one pass over the tree: a page
+    is asked about a dozen names, and each CSS query would walk the whole tree again."""
+
+    root = None
+    first: dict[str, str] = {}
+    tags: list = []
+
+    @classmethod
+    def of(cls, response) -> _PageMeta:
+        root = response.selector.root
+        if cls.root is not root:
+            tags = list(root.iter("meta"))
+            first: dict[str, str] = {}
+            for tag in tags:
+                content = tag.get("content")
+                if content is None:
+                    continue
+                for key in (tag.get("property"), tag.get("name")):
+                    if key is not None and key not in first:
+                        first[key] = content
+            cls.root, cls.first, cls.tags = root, first, tags
+        return cls
+
+
 def meta(response, name: str) -> str | None:
-    value = response.css(f'meta[property="{name}"]::attr(content), meta[name="{name}"]::attr(content)').get()
+    """The first ``<meta property=name>`` or ``<meta name=name>`` with a ``content`` (document
+    order), stripped; None when there is none or it is empty."""
+    value = _PageMeta.of(response).first.get(name)
     return value.strip() if value else None
 
 
@@ -130,7 +203,7 @@ def next_data(response) -> dict:
     Next.js puts the page's data under ``props.pageProps`` with names the site chooses; the
     article is the first object holding a title-like and a body-like string.
     """
-    raw = response.css("script#__NEXT_DATA__::text").get()
+    raw = next(iter(_scripts(response, "id", "__NEXT_DATA__")), None)
     if not raw:
         return {}
     try:
@@ -158,10 +231,12 @@ def _outside_article(element) -> bool:
 
 def microdata_date(response) -> str | None:
     """``itemprop="datePublished"`` (microdata) or RDFa ``dc:created``/``dc:date`` (Drupal 7)."""
-    for node in response.xpath('//*[@itemprop="datePublished"] | //*[contains(concat(" ", @property, " "), " dc:created ")]'
-                               ' | //*[contains(concat(" ", @property, " "), " dc:date ")]'):
+    # One walk of the tree with the three tests joined by "or": the same nodes in the same
+    # (document) order as the union of three walks.
+    for node in xpath_all(response, '//*[@itemprop="datePublished" or contains(concat(" ", @property, " "), " dc:created ")'
+                                    ' or contains(concat(" ", @property, " "), " dc:date ")]'):
         value = node.attrib.get("content") or node.attrib.get("datetime")
-        if value and not _outside_article(node.root):
+        if value and not _outside_article(node):
             return value.strip()
     return None
 
@@ -170,13 +245,14 @@ def published_meta(response) -> str | None:
     for name in PUBLISHED_META:
         if value := meta(response, name):
             return value
-    return response.css('meta[itemprop="datePublished"]::attr(content)').get()
+    return next((tag.get("content") for tag in _PageMeta.of(response).tags
+                 if tag.get("itemprop") == "datePublished" and tag.get("content") is not None), None)
 
 
 def time_datetime(response) -> str | None:
     """The first ``<time datetime>`` of the article (not of a sidebar, menu or footer)."""
-    for node in response.css("time[datetime]"):
-        if not _outside_article(node.root):
+    for node in css_all(response, "time[datetime]"):
+        if not _outside_article(node):
             return node.attrib["datetime"].strip()
     return None
 
@@ -189,8 +265,7 @@ def densest_block(response, minimum_words: int = 20) -> SelectorList:
     footers has two paragraphs and ``minimum_words`` in all.
     """
     best, best_score = None, 0
-    for node in response.xpath("//body//*[p]"):
-        element = node.root
+    for element in xpath_all(response, "//body//*[p]"):
         if element.tag in OUTSIDE_ARTICLE or _outside_article(element):
             continue
         texts = [" ".join(p.itertext()).strip() for p in element if p.tag == "p"]
@@ -198,8 +273,8 @@ def densest_block(response, minimum_words: int = 20) -> SelectorList:
         score = sum(len(t) for t in texts) - 2 * linked
         words = sum(len(t.split()) for t in texts)
         if score > best_score and words >= minimum_words and len([t for t in texts if t]) >= 2:
-            best, best_score = node, score
-    return SelectorList([best] if best is not None else [])
+            best, best_score = element, score
+    return wrap(response, [best] if best is not None else [])
 
 
 def largest(nodes: SelectorList) -> SelectorList:
@@ -214,29 +289,29 @@ def media_blocks(container) -> list:
     """Children of the body that hold a photo: their text is the photo's caption."""
     found = []
     for node in container:
-        for child in node.xpath("./*"):
-            if child.root.tag != "p" and any(True for _ in child.root.iter(*MEDIA_TAGS)):
-                found.append(child)
+        for child in xpath_all(node, "./*"):
+            if child.tag != "p" and any(True for _ in child.iter(*MEDIA_TAGS)):
+                found.extend(wrap(node, [child]))
     return found
 
 
 def title_heading(response, body_node=None, page_title: str = "") -> str | None:
     """The heading that names the article: one whose text the page's ``<title>`` contains, else
     the ``<h1>`` nearest before the body (document order), never a sidebar's heading."""
-    headings = [h for h in response.xpath("//body//*[self::h1 or self::h2 or self::h3 or self::h4]")
-                if not _outside_article(h.root)]
-    texts = [(h, clean_whitespace(" ".join(h.root.itertext()))) for h in headings]
+    headings = [h for h in xpath_all(response, "//body//*[self::h1 or self::h2 or self::h3 or self::h4]")
+                if not _outside_article(h)]
+    texts = [(h, clean_whitespace(" ".join(h.itertext()))) for h in headings]
     key = clean_whitespace(page_title).lower()
     in_title = [t for h, t in texts if len(t) > 10 and t.lower() in key]
     if in_title:
         return max(in_title, key=len)
-    h1s = [(h, t) for h, t in texts if h.root.tag == "h1" and t]
+    h1s = [(h, t) for h, t in texts if h.tag == "h1" and t]
     if not h1s:
         return None
     if body_node is not None:
-        order = {e: i for i, e in enumerate(response.xpath("//body")[0].root.iter())}
+        order = {e: i for i, e in enumerate(xpath_all(response, "//body")[0].iter())}
         body_at = order.get(body_node.root, 0)
-        before = [(order.get(h.root, 0), t) for h, t in h1s if order.get(h.root, 0) < body_at]
+        before = [(order.get(h, 0), t) for h, t in h1s if order.get(h, 0) < body_at]
         if before:
             return max(before)[1]
     return h1s[0][1]
@@ -250,15 +325,13 @@ def header_date_line(response, title: str | None, body_node=None) -> str | None:
     node holding a date, a few steps from the title element, outside the body, menus, sidebars,
     footers and photo captions. Distance: steps up to the common ancestor and down again.
     """
-    from indonesian.dates import FULL_DATE, NUMERIC_DATE
-
     if not title:
         return None
-    body = response.xpath("//body")
+    body = xpath_all(response, "//body")
     if not body:
         return None
     target = clean_whitespace(title).lower()
-    title_node = next((e for e in body[0].root.iter("h1", "h2", "h3", "h4")
+    title_node = next((e for e in body[0].iter("h1", "h2", "h3", "h4")
                        if clean_whitespace(" ".join(e.itertext())).lower() == target), None)
     if title_node is None:
         return None
@@ -266,17 +339,23 @@ def header_date_line(response, title: str | None, body_node=None) -> str | None:
     depth_of = {e: len(title_path) - 1 - i for i, e in enumerate(title_path)}
     skip = body_node.root if body_node is not None else None
     best = None
-    for node in body[0].root.iter():
-        if not isinstance(node.tag, str):
-            continue
+    for node in body[0].iter(etree.Element):  # elements only, not comments
         # A text node belongs to its element (``.text``) or, after a child, to the parent (``.tail``).
-        for element, raw in ((node, node.text), (node.getparent(), node.tail)):
-            text = clean_whitespace(raw or "")
-            if element is None or not text or len(text) > 90 or element.tag in ("script", "style"):
-                continue
-            if FULL_DATE.search(text) or NUMERIC_DATE.search(text):
-                best = _nearer(best, element, text, title_path, depth_of, skip)
+        # Both date patterns need a digit, and cleaning never makes one: most text is skipped.
+        if (raw := node.text) and DIGIT.search(raw):
+            best = _header_candidate(best, node, raw, title_path, depth_of, skip)
+        if (raw := node.tail) and DIGIT.search(raw):
+            best = _header_candidate(best, node.getparent(), raw, title_path, depth_of, skip)
     return best[1] if best else None
+
+
+def _header_candidate(best, element, raw, title_path, depth_of, skip):
+    text = clean_whitespace(raw)
+    if element is None or not text or len(text) > 90 or element.tag in ("script", "style"):
+        return best
+    if FULL_DATE.search(text) or NUMERIC_DATE.search(text):
+        return _nearer(best, element, text, title_path, depth_of, skip)
+    return best
 
 
 def _nearer(best, element, text, title_path, depth_of, skip):

@@ -22,6 +22,7 @@ from parsel import Selector, SelectorList
 from crawler.discovery import Discovering
 from crawler.extract import (
     block_texts,
+    css_all,
     densest_block,
     generic_paragraphs,
     header_date_line,
@@ -54,6 +55,9 @@ class NewsSpider(Discovering, ArchiveSpider):
     INLINE_FIGURES = ".//p[.//img]"  # a paragraph holding a photo: its text is the photo's caption
     META_LINES = ""  # lines around the title: author, date, read count
     AUTHOR_WORD = "penulis"  # the meta line naming the author starts with this
+    # A meta line holding the author and the date together ("Kontribusi dari Diskominfo Kobar,
+    # 31 Juli 2018 13:20, Dibaca 354 kali."): a pattern with named groups ``author`` and ``date``.
+    BYLINE: re.Pattern | None = None
     NOT_A_DATE = ("penulis", "dibaca")  # meta lines that carry no date
     PAGE_DATE = ""  # a date in the page's own markup, read as "meta" evidence
     PAGE_AUTHOR = ""
@@ -74,7 +78,7 @@ class NewsSpider(Discovering, ArchiveSpider):
             yield request
 
     def parse_listing(self, response):
-        months = [self.absolute(response, h) for h in response.css(self.ARCHIVE_MONTH).getall()] \
+        months = [self.absolute(response, h) for h in css_all(response, self.ARCHIVE_MONTH)] \
             if self.ARCHIVE_MONTH else []
         follow = self.follow_listing
         if months and not self.incremental:
@@ -84,16 +88,16 @@ class NewsSpider(Discovering, ArchiveSpider):
             # Newest month first, and the next one only while a month still has news for us.
             yield from filter(None, [follow(months[0], months=months[1:])])
         known_on_page = 0
-        entries = response.css(self.LISTING_ITEM)
+        entries = css_all(response, self.LISTING_ITEM)
         self.count_listing_entries(len(entries))
         if not entries and not months:
             # An empty answer or a changed layout, never a listing: recorded, so that the next
             # run walks every listing page again instead of trusting this one.
             self.page_failed(self.canonical(response), "listing page without entries", kind="listing")
         for entry in entries:
-            url = self.absolute(response, entry.css(self.LISTING_LINK).get(""))
+            url = self.absolute(response, next(iter(css_all(entry, self.LISTING_LINK)), ""))
             self.discovered("listing", url)
-            listing_date = " ".join(entry.css(self.LISTING_DATE).getall()).strip()
+            listing_date = " ".join(css_all(entry, self.LISTING_DATE)).strip()
             known = self.known.get(url, {})
             # A known page is fetched again only when re-checked, or when this listing states
             # the full date that its stored (inferred) date lacked.
@@ -102,7 +106,7 @@ class NewsSpider(Discovering, ArchiveSpider):
                 continue
             yield self.article_request(url, meta={"listing_date": listing_date}, dont_filter=url in self.undated)
         all_known = self.incremental and known_on_page == len(entries)
-        next_page = response.css(self.NEXT_PAGE).get()
+        next_page = next(iter(css_all(response, self.NEXT_PAGE)), None)
         if next_page and not all_known:
             yield from filter(None, [follow(self.absolute(response, next_page))])
         later_months = response.meta.get("months")
@@ -120,7 +124,7 @@ class NewsSpider(Discovering, ArchiveSpider):
         url = self.canonical(response)
         ld = json_ld(response)
         nd = next_data(response)
-        page_title = response.css("title::text").get("").strip()
+        page_title = next(iter(css_all(response, "title::text")), "").strip()
         parser = "selectors"
         container = largest(response.css(self.BODY)) if self.BODY else SelectorList([])
         if not container and nd:
@@ -128,16 +132,16 @@ class NewsSpider(Discovering, ArchiveSpider):
         if not container:
             container, parser = densest_block(response), "density"
         title = (ld.get("headline") or nd.get("title") or meta(response, "og:title")
-                 or " ".join(response.css(", ".join(f"{t} ::text" for t in self.TITLE.split(","))).getall()).strip()
+                 or " ".join(css_all(response, ", ".join(f"{t} ::text" for t in self.TITLE.split(",")))).strip()
                  or title_heading(response, container[0] if container and parser != "nextdata" else None, page_title)
                  or strip_site_name(page_title, self.SITE_NAMES))
         # Read before captions are dropped from the tree: the header line must not be one.
         header_line = header_date_line(response, title, container[0] if container and parser != "nextdata" else None)
-        body_images = container.css(self.BODY_IMAGES).getall() if container else []
+        body_images = css_all(container, self.BODY_IMAGES) if container else []
         if container:
             links = {}
-            for link in container.css("a"):
-                links[match_key(link.css("::text").get(""))] = self.absolute(response, link.attrib.get("href", ""))
+            for link in css_all(container, "a"):
+                links[match_key(next(iter(css_all(link, "::text")), ""))] = self.absolute(response, link.get("href", ""))
             figures = response.css(self.CAPTIONS) + container.xpath(self.INLINE_FIGURES)
             figures += container.css("figcaption") + media_blocks(container)
             figures = list({id(node.root): node for node in figures}.values())
@@ -148,10 +152,15 @@ class NewsSpider(Discovering, ArchiveSpider):
             paragraphs = block_texts(container)
         else:
             links, captions, paragraphs, parser = {}, [], generic_paragraphs(response), "generic"
-        lines = [b.strip() for b in response.css(self.META_LINES + "::text").getall()] if self.META_LINES else []
-        author = ld_author(ld) or next((b.split(self.AUTHOR_WORD, 1)[1].strip() for b in lines
-                                        if self.AUTHOR_WORD in b), None)
-        author = author or (response.css(self.PAGE_AUTHOR).get() if self.PAGE_AUTHOR else None)
+        lines = [b.strip() for b in css_all(response, self.META_LINES + "::text")] if self.META_LINES else []
+        bylines = [m for m in map(self.BYLINE.search, lines) if m] if self.BYLINE else []
+        if bylines:  # their date is evidence as a line of its own; the rest of the line is not
+            lines = [b for b in lines if not self.BYLINE.search(b)] + [
+                m["date"] for m in bylines if m.groupdict().get("date")]
+        author = ld_author(ld) or next((m["author"].strip() for m in bylines if m.groupdict().get("author")), None)
+        author = author or next((b.split(self.AUTHOR_WORD, 1)[1].strip() for b in lines
+                                 if self.AUTHOR_WORD in b), None)
+        author = author or (next(iter(css_all(response, self.PAGE_AUTHOR)), None) if self.PAGE_AUTHOR else None)
         evidence = [
             {"kind": "jsonld", "text": ld.get("datePublished")},
             {"kind": "nextdata", "text": nd.get("date")},
@@ -161,7 +170,7 @@ class NewsSpider(Discovering, ArchiveSpider):
             *({"kind": "bullet", "text": b} for b in lines if not any(w in b for w in self.NOT_A_DATE)),
             {"kind": "header", "text": header_line},
             {"kind": response.meta.get("listing_kind", "listing"), "text": response.meta.get("listing_date")},
-            {"kind": "meta", "text": " ".join(response.css(self.PAGE_DATE).getall()) if self.PAGE_DATE else ""},
+            {"kind": "meta", "text": " ".join(css_all(response, self.PAGE_DATE)) if self.PAGE_DATE else ""},
             *({"kind": "dateline", "text": m[1]} for m in map(DATELINE_TEXT.match, paragraphs[:3]) if m),
             {"kind": "lead", "text": " ".join(paragraphs[:2])},
             *({"kind": "caption", "text": c} for c in captions),
@@ -175,13 +184,13 @@ class NewsSpider(Discovering, ArchiveSpider):
             image_urls=[self.absolute(response, i) for i in images if i],
             related=[{"title": t, "url": u} for t, u in links.items()],
             tags=[t for t in (meta(response, "article:tag"),) if t],
-            aliases=[a for a in (self.absolute(response, h) for h in response.css(self.SAME_PAGE_LINKS).getall())
+            aliases=[a for a in (self.absolute(response, h) for h in css_all(response, self.SAME_PAGE_LINKS))
                      if a != url],
             parser=("jsonld+" if ld else "") + parser,
         )
         if self.url_list is not None:
             return  # a URL list is crawled as given, without discovery
-        for href in (container.css("a::attr(href)").getall() if container else []):
+        for href in (css_all(container, "a::attr(href)") if container else []):
             target = self.absolute(response, href)
             if self.is_article_url(target) and target != url:
                 self.discovered("links", target)

@@ -32,6 +32,20 @@ from indonesian.text import (
 COVERAGE_FIELDS = ("title", "body", "published_date", "author")
 
 
+class _LastAdapted:
+    item = None
+    adapter = None
+
+
+def adapted(item) -> ItemAdapter:
+    """The item's ``ItemAdapter``, made once for the pipelines in a row that ask for it (for a
+    dataclass item, making one lists the class's fields every time). The adapter reads and
+    writes the item itself, so sharing it changes nothing."""
+    if _LastAdapted.item is not item:
+        _LastAdapted.item, _LastAdapted.adapter = item, ItemAdapter(item)
+    return _LastAdapted.adapter
+
+
 class NotStored(DropItem):
     """An article the store could not write (the crawl is stopping): not a parse failure."""
 
@@ -51,7 +65,7 @@ class CleanPipeline(_Pipeline):
     name after the title (the source module's ``TITLE_SUFFIX``) removed."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         suffix = getattr(self.crawler.spider, "TITLE_SUFFIX", None)
         if adapter.get("title"):
             title = clean_whitespace(adapter["title"])
@@ -70,7 +84,7 @@ class StripBoilerplatePipeline(_Pipeline):
     own field)."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         links = {match_key(r.get("title") or ""): r.get("url") for r in adapter.get("related") or []}
         stripped = strip_boilerplate(adapter.get("paragraphs") or [], adapter.get("title"), links)
         adapter["body"] = "\n\n".join(stripped.paragraphs) or None
@@ -85,7 +99,7 @@ class ResolveDatePipeline(_Pipeline):
     """The publication date from the ranked evidence the spider collected."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         result = dates.resolve(adapter.get("date_candidates") or [], adapter.get("fetched_at"))
         for key in ("published_date", "published_at", "date_text", "date_method", "date_confidence"):
             adapter[key] = getattr(result, key)
@@ -101,7 +115,7 @@ class ValidatePipeline(_Pipeline):
     with its reason by the run extension)."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         self.stats.inc_value(f"archive/parser/{(adapter.get('parser') or 'unknown').split('+')[-1]}")
         for field in COVERAGE_FIELDS:
             if adapter.get(field):
@@ -119,7 +133,7 @@ class TagPipeline(_Pipeline):
     """Election relevance, type, stage and institutions from the lexicon."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         tags = tagging.tag(adapter.get("title") or "", adapter.get("body") or "")
         for key, value in tags.__dict__.items():
             adapter[key] = value
@@ -130,7 +144,7 @@ class LinkRegionsPipeline(_Pipeline):
     """Every province, regency/city and district the article names, as Kemendagri codes."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         adapter["regions"] = regions.link(f"{adapter.get('title') or ''}\n{adapter.get('body') or ''}",
                                           adapter.get("publisher_region"))
         return item
@@ -141,7 +155,7 @@ class FingerprintPipeline(_Pipeline):
     every host that copies it) and its exact text (an edit changes it)."""
 
     def process_item(self, item):
-        adapter = ItemAdapter(item)
+        adapter = adapted(item)
         adapter["release_key"] = release_key(adapter.get("title"), adapter.get("body"))
         adapter["content_hash"] = content_hash(adapter.get("title"), adapter.get("body"))
         return item
@@ -210,7 +224,7 @@ class StorePipeline(_Pipeline):
             self.stats.inc_value("archive/articles/not_stored")
             raise NotStored(f"not stored: the archive cannot be written ({self.failed})")
         # A shallow copy: asdict() would walk every nested list looking for items (0.9 ms a page).
-        self.buffer.append(dict(ItemAdapter(item).items()))
+        self.buffer.append(dict(adapted(item).items()))
         if len(self.buffer) >= self.batch_size:
             await self.flush()
         return item

@@ -11,7 +11,7 @@ import inspect
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
+from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 
@@ -26,11 +26,12 @@ def project_settings_with(overrides: dict | None = None) -> Settings:
 
 
 def spider_names() -> list[str]:
-    return SpiderLoader.from_settings(project_settings_with()).list()
+    """Every source, in the order of the registry (``SPIDER_LOADER_CLASS``)."""
+    return get_spider_loader(project_settings_with()).list()
 
 
 def spider_class(name: str):
-    return SpiderLoader.from_settings(project_settings_with()).load(name)
+    return get_spider_loader(project_settings_with()).load(name)
 
 
 def offline_spider(name_or_class, settings: dict | None = None, **spider_args):

@@ -8,6 +8,10 @@ A spider fetched from a mirror on this machine (the replica) raises its own spee
 BOT_NAME = "pilkada-archive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# Every source is an entry of the registry (spiders/sources.toml): the loader checks it and builds
+# the spiders of the layout families (crawler/registry.py). A file path may replace it.
+SPIDER_LOADER_CLASS = "crawler.registry.RegistrySpiderLoader"
+SOURCE_REGISTRY = "spiders/sources.toml"
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exits with the run's exit code
 
 USER_AGENT = "pilkada-archive/0.1 (+https://github.com/pilkada-archive/pilkada-archive; research archive of public election news)"
@@ -80,3 +84,11 @@ HEALTH_HISTORY_RUNS = 5
 HEALTH_COVERAGE_DROP = 0.5
 HEALTH_PARSE_FAILURE_SHARE = 0.2
 HEALTH_GENERIC_SHARE = 0.5  # articles the selectors missed and the generic extractor had to take
+
+# Distributed crawls (crawler.distributed, docs/decisions/workers.md): with ARCHIVE_REDIS_URL set,
+# `scrapy crawl` and `pilkada-archive crawl --redis` are workers of the run a
+# `pilkada-archive write --redis` process published; the writer alone writes the archive.
+ARCHIVE_REDIS_URL = None  # e.g. redis://127.0.0.1:6379/0
+ARCHIVE_REDIS_PREFIX = "pilkada"  # Redis key prefix: one distributed run at a time per prefix
+ARCHIVE_REDIS_WAIT = 600.0  # a worker waits this long for a run; a writer this long without workers
+ARCHIVE_REDIS_HEARTBEAT_TIMEOUT = 15.0  # a worker silent this long is dead: its requests go back

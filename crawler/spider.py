@@ -14,6 +14,7 @@ run lives in Scrapy components configured in ``crawler.settings``:
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -54,6 +55,8 @@ class ArchiveSpider(scrapy.Spider):
     PUBLISHER_REGION: str | None = None  # Kemendagri area code of the publisher, if regional
     PUBLICATION: str | None = None  # the name readers know it by, as a citation names it
     PUBLISHER: str | None = None  # the body that publishes it
+    PUBLISHER_TYPE: str | None = None  # media_center, ministry, kpu, bawaslu, regency (the registry's)
+    LAYOUT_FAMILY: str | None = None  # the registry's layout family
     HOME_URL: str | None = None
 
     def __init__(self, origin: str | None = None, urls: str | None = None, *args, **kwargs):
@@ -85,11 +88,12 @@ class ArchiveSpider(scrapy.Spider):
     def description(cls) -> dict:
         """The source as the archive's ``sources`` table keeps it."""
         return {"publication": cls.PUBLICATION or cls.name, "publisher": cls.PUBLISHER,
-                "home_url": cls.HOME_URL, "hosts": cls.real_hosts(), "publisher_region": cls.PUBLISHER_REGION}
+                "home_url": cls.HOME_URL, "hosts": cls.real_hosts(), "publisher_region": cls.PUBLISHER_REGION,
+                "publisher_type": cls.PUBLISHER_TYPE, "layout_family": cls.LAYOUT_FAMILY}
 
     @classmethod
     def real_hosts(cls) -> list[str]:
-        return list(dict.fromkeys(host_of(origin) for _, origin in cls.HOSTS))
+        return list(_real_hosts(tuple(map(tuple, cls.HOSTS))))
 
     def host_rank(self, url: str) -> int:
         """0 for the host that originates a release, 1 for hosts that copy it."""
@@ -184,6 +188,12 @@ class ArchiveSpider(scrapy.Spider):
     def incremental(self) -> bool:
         """Stop listings at known articles only when the last run of this source finished."""
         return bool(self.known) and self.previous_complete
+
+
+@cache
+def _real_hosts(hosts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Asked for every request and link: computed once per source."""
+    return tuple(dict.fromkeys(host_of(origin) for _, origin in hosts))
 
 
 def _read_url_list(path: str) -> list[str]:

@@ -28,6 +28,25 @@ class Tags:
 WORD = re.compile(r"\w+")
 
 
+class Words(list):
+    """The word matches of one text, with an index of where each word stands (built once, on
+    first use): a matcher then looks only at the words its patterns start with."""
+
+    _index: dict[str, list[int]] | None = None
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        return cls(WORD.finditer(text))
+
+    @property
+    def index(self) -> dict[str, list[int]]:
+        if self._index is None:
+            self._index = {}
+            for position, word in enumerate(self):
+                self._index.setdefault(word[0], []).append(position)
+        return self._index
+
+
 class Matcher:
     """Finds lexicon patterns by their first word: one pass over the words of the text, and a
     regex tried only where a pattern's first word stands (10x cheaper than big alternations)."""
@@ -48,11 +67,25 @@ class Matcher:
 
     def find(self, lowered: str, words: list[re.Match] | None = None) -> list[tuple[str, str]]:
         """(label, matched text) for every match in a lower-cased text, in order."""
-        found = []
-        for word in words if words is not None else WORD.finditer(lowered):
-            for compiled, label in self.by_first.get(word[0], ()):
-                if match := compiled.match(lowered, word.start()):
-                    found.append((label, match[0]))
+        if isinstance(words, Words):
+            # The same matches as the loop below, in the same order (word position, then the
+            # pattern's place in its list), looking only where a pattern's first word stands.
+            hits, index = [], words.index
+            for first in index.keys() & self.by_first.keys():
+                patterns = self.by_first[first]
+                for position in index[first]:
+                    start = words[position].start()
+                    for order, (compiled, label) in enumerate(patterns):
+                        if match := compiled.match(lowered, start):
+                            hits.append((position, order, label, match[0]))
+            hits.sort(key=lambda hit: (hit[0], hit[1]))
+            found = [(label, text) for _, _, label, text in hits]
+        else:
+            found = []
+            for word in words if words is not None else WORD.finditer(lowered):
+                for compiled, label in self.by_first.get(word[0], ()):
+                    if match := compiled.match(lowered, word.start()):
+                        found.append((label, match[0]))
         for compiled, label in self.anywhere:
             found.extend((label, m[0]) for m in re.finditer(f"\\b{compiled.pattern}", lowered))
         return found
@@ -77,8 +110,8 @@ def lexicon() -> dict:
     }
 
 
-def _blank_out(lowered: str, matcher: Matcher) -> str:
-    for _, text in matcher.find(lowered):
+def _blank_out(lowered: str, matcher: Matcher, words: Words | None = None) -> str:
+    for _, text in matcher.find(lowered, words):
         lowered = lowered.replace(text, " " * len(text))
     return lowered
 
@@ -90,9 +123,10 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
     offered = lex["offered"] if offered_only else {
         "types": set(lex["types"].labels), "stages": set(lex["stages"].labels),
         "focus_stage": set(lex["stages"].labels), "institutions": set(lex["institutions"].labels)}
-    texts = [_blank_out((title or "").lower(), lex["not_election"]),
-             _blank_out((body or "").lower(), lex["not_election"])]
-    words = [list(WORD.finditer(text)) for text in texts]
+    as_written = [(title or "").lower(), (body or "").lower()]
+    written_words = [Words.of(text) for text in as_written]
+    texts = [_blank_out(text, lex["not_election"], tokens) for text, tokens in zip(as_written, written_words, strict=True)]
+    words = _words_of(texts, as_written, written_words)
     score, terms = 0.0, {}
     for text, tokens, weight in zip(texts, words, (lex["title_bonus"], 1.0), strict=True):
         for kind, term in lex["terms"].find(text, tokens):
@@ -109,14 +143,13 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
                 for label, _ in lex[family].find(text, tokens)}
 
     # Institutions from the text as written: a flood story that names the KPU office names the KPU.
-    as_written = [(title or "").lower(), (body or "").lower()]
-    institutions = labels("institutions", as_written, [list(WORD.finditer(t)) for t in as_written])
+    institutions = labels("institutions", as_written, written_words)
     institutions &= offered["institutions"]
     if not related:
         return Tags(related, round(score, 2), sorted(terms), [], [], sorted(institutions))
     # Organisers' names are not elections nor stages: "Komisi Pemilihan Umum" names no pemilu.
-    texts = [_blank_out(text, lex["not_a_type_or_stage"]) for text in texts]
-    words = [list(WORD.finditer(text)) for text in texts]
+    blanked = [_blank_out(text, lex["not_a_type_or_stage"], tokens) for text, tokens in zip(texts, words, strict=True)]
+    texts, words = blanked, _words_of(blanked, texts, words)
     types = labels("types", texts, words)
     types |= {lex["type_parents"][t] for t in types if t in lex["type_parents"]}
     stages = labels("stages", texts, words)
@@ -124,6 +157,13 @@ def tag(title: str, body: str, offered_only: bool = True) -> Tags:
     return Tags(related, round(score, 2), sorted(terms),
                 sorted(types & offered["types"]), sorted(stages & offered["stages"]),
                 sorted(institutions), focus if focus in offered["focus_stage"] else None)
+
+
+def _words_of(texts: list[str], before: list[str], before_words: list[Words]) -> list[Words]:
+    """The word matches of each text; a text that blanking left unchanged keeps the matches it
+    had (most articles: tokenising a body costs as much as all the look-ups in it)."""
+    return [words if text == old else Words.of(text)
+            for text, old, words in zip(texts, before, before_words, strict=True)]
 
 
 def lead(body: str) -> str:

@@ -60,12 +60,23 @@ def clean_text(text: str) -> str:
     return unicodedata.normalize("NFC", LINE_BREAKS.sub("\n", text))
 
 
+# Anything but printable ASCII, tab and \n: text without it needs no cleaning but of spaces.
+NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
+BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def clean_whitespace(text: str) -> str:
     """Valid text (:func:`clean_text`), one space between words, no space at line ends, at
     most one blank line."""
-    text = clean_text(text)
-    lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if NOT_PLAIN.search(text):
+        text = clean_text(text)
+        lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    else:
+        # Printable ASCII, tabs and \n only: clean_text would change nothing, and the only
+        # spaces are " " and tab, which str.split() takes exactly as SPACES and strip() do.
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+    joined = "\n".join(lines)
+    return (BLANK_LINES.sub("\n\n", joined) if "\n\n\n" in joined else joined).strip()
 
 
 @dataclass
@@ -141,9 +152,12 @@ def _is_sign_off(tag: str) -> bool:
     return tag == lowered or any(w in lowered for w in data["unit_words"])
 
 
+NOT_WORD = re.compile(r"\W+")
+
+
 def match_key(text: str) -> str:
     """Lower case, punctuation folded to spaces: for comparing titles and phrases."""
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    return NOT_WORD.sub(" ", text.lower()).strip()
 
 
 def release_key(title: str | None, body: str | None) -> str | None:

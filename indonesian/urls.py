@@ -5,6 +5,7 @@ no tracking parameters, no fragment). Mirrors are mapped in ``crawler.origins``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -12,6 +13,7 @@ from w3lib.url import canonicalize_url
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|mc_[ce]id|_ga|ref|amp)$", re.I)
 
 
+@lru_cache(maxsize=32768)  # a pure function of the string; a crawl meets most URLs more than once
 def canonical_url(url: str) -> str:
     """https, lower-case host, no default port, no fragment, no tracking parameters, and the
     rest in w3lib's canonical form (query arguments sorted, percent-encoding normalised; MMC
@@ -30,5 +32,6 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(urlunsplit(("https", host, parts.path or "/", urlencode(query), "")))
 
 
+@lru_cache(maxsize=32768)
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()

@@ -18,7 +18,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from replica import pages, zoo
+from replica import pages, regional, zoo
 from replica.corpus import Release, generate
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -27,12 +27,17 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 class World:
     """What the replica serves right now; every change goes through :meth:`control`."""
 
-    def __init__(self, articles: int = 72, seed: int = 2024, layout: str = "default"):
+    def __init__(self, articles: int = 72, seed: int = 2024, layout: str = "default",
+                 regional_sources: tuple[str, ...] = (), per_regional_source: int = 6):
         if layout != "default" and layout not in zoo.FAMILIES:
             raise ValueError(f"unknown layout {layout!r}: default or one of {', '.join(zoo.FAMILIES)}")
         self.lock = threading.Lock()
         self.releases = generate(articles, seed)
         self.articles, self.seed, self.layout = articles, seed, layout
+        # The sources added through the registry (replica.regional): served only when asked for,
+        # so the default replica and its manifest stay what the suite was written against.
+        self.regional_sources, self.per_regional_source = tuple(regional_sources), per_regional_source
+        self.regional = regional.RegionalSites(self.regional_sources, per_regional_source, seed)
         self.down: set[str] = set()
         self.broken: set[str] = set()
         self.requests: dict[str, int] = {}
@@ -84,7 +89,8 @@ class World:
                 (target.add if action in ("down", "break") else target.discard)(command["source"])
                 result = {action: command["source"]}
             elif action == "reset":
-                self.__init__(self.articles, self.seed, self.layout)
+                self.__init__(self.articles, self.seed, self.layout, self.regional_sources,
+                              self.per_regional_source)
                 return {"reset": True}
             else:
                 raise ValueError(f"unknown action {action!r}")
@@ -103,8 +109,10 @@ class World:
                 "spiders": {
                     "mmc_kobar": {"args": {"origin": f"{base}/mmc_kobar"}},
                     "kemendagri": {"args": {"origin": f"{base}/kemendagri"}},
+                    **{name: {"args": {"origin": f"{base}/{name}"}} for name in self.regional_sources},
                 },
-                "articles": [r.manifest() for r in self.releases if not r.removed],
+                "articles": [r.manifest() for r in self.releases if not r.removed]
+                + self.regional.manifest_articles(),
                 "removed": [r.url for r in self.releases if r.removed],
                 "down": sorted(self.down),
                 "broken": sorted(self.broken),
@@ -115,6 +123,16 @@ class World:
 
     def respond(self, path: str, query: dict) -> tuple[int, str, bytes]:
         """Status, content type and body for one GET."""
+        match = re.match(r"^/(\w+)(/.*)?$", path)
+        if match and match[1] in self.regional_sources:
+            with self.lock:
+                self.requests[match[1]] = self.requests.get(match[1], 0) + 1
+                if match[1] in self.down:
+                    return 503, "text/html; charset=utf-8", b"<h1>503 Service Unavailable</h1>"
+                answer = self.regional.respond(match[1], match[2] or "/", query)
+            if answer is None and (match[2] or "/").endswith("/robots.txt"):
+                return 200, "text/plain; charset=utf-8", pages.ROBOTS.encode()
+            return answer or _not_found()
         if path == "/mmc_kobar/robots.txt" and self.layout != "default":
             return 200, "text/plain; charset=utf-8", zoo.robots(self.layout).encode()
         if path == "/robots.txt" or path.endswith("/robots.txt"):
@@ -281,10 +299,11 @@ class ReplicaServer(ThreadingHTTPServer):
 
 
 def serve(port: int = 8000, host: str = "127.0.0.1", articles: int = 72, seed: int = 2024,
-          ready: threading.Event | None = None, layout: str = "default") -> ReplicaServer:
+          ready: threading.Event | None = None, layout: str = "default",
+          regional_sources: tuple[str, ...] = (), per_regional_source: int = 6) -> ReplicaServer:
     if host not in LOOPBACK:
         raise ValueError("the replica binds to loopback only (127.0.0.1, localhost, ::1)")
-    world = World(articles, seed, layout)
+    world = World(articles, seed, layout, regional_sources, per_regional_source)
     server = ReplicaServer((host, port), make_handler(world))
     server.world = world
     return server

@@ -80,6 +80,30 @@ def freeze() -> None:
     server.shutdown()
 
 
+# The sources added through the registry (replica.regional): one article page each, the first
+# (newest) article of the source, with the byline and date form of its site.
+FREEZE_REGIONAL = [("mmc_kalteng", "kontribusi-dari"), ("dukcapil", "ditulis-pada"),
+                   ("kpu_kayongutara", "kpu-blog-read"), ("dukcapil_purworejo", "wordpress-post")]
+
+
+def freeze_regional() -> None:
+    from replica.regional import SOURCES
+    from replica.server import serve
+
+    server = serve(0, articles=3, regional_sources=SOURCES)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for spider, name in FREEZE_REGIONAL:
+        article = server.world.regional.articles[spider][0]
+        folder = FIXTURES / spider
+        folder.mkdir(parents=True, exist_ok=True)
+        body = urllib.request.urlopen(f"{base}/{spider}{article.path}").read()
+        meta = {"url": article.url, "callback": "parse_article", "request_meta": {}, "truth": [article.manifest()]}
+        (folder / f"{name}.page.html").write_bytes(body)
+        (folder / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    server.shutdown()
+
+
 def _long_date(release) -> str:
     from replica.corpus import format_long_date
 
@@ -98,4 +122,5 @@ if __name__ == "__main__":
     parser.add_argument("--freeze", action="store_true", help="download fresh pages from a replica first")
     if parser.parse_args().freeze:
         freeze()
+        freeze_regional()
     regenerate()

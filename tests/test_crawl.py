@@ -78,7 +78,11 @@ def test_unreachable_real_sites_fail_fast_with_a_clear_message(tmp_path):
     assert result.returncode == 4
     assert "site unreachable" in result.stdout
     rows = list(Database(tmp_path / "real.db").query("select source, health from crawl_runs"))
-    assert {r["health"] for r in rows} == {"broken"} and len(rows) == 2
+    # Every source checked against its real site; the entries written against the replica only
+    # (verified = false) are skipped, and the crawl says so.
+    assert {r["health"] for r in rows} == {"broken"}
+    assert sorted(r["source"] for r in rows) == ["kemendagri", "mmc_kobar"]
+    assert "not crawling mmc_kalteng, dukcapil, kpu_kayongutara, dukcapil_purworejo" in result.stderr
 
 
 def test_bad_usage_is_exit_code_2(tmp_path):

@@ -10,9 +10,11 @@ from tests.fixturekit import FROZEN_AT, cases, expected_path, parse_fixture
 CASES = cases()
 
 
-def test_there_are_frozen_pages_for_both_spiders():
-    assert {p.parent.name for p in CASES} == {"mmc_kobar", "kemendagri"}
-    assert len(CASES) >= 7
+def test_there_are_frozen_pages_for_every_source():
+    from crawler.replay import spider_names
+
+    assert {p.parent.name for p in CASES} == set(spider_names())
+    assert len(CASES) >= 11
 
 
 @pytest.mark.parametrize("meta_path", CASES, ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}")

@@ -36,6 +36,17 @@ class Command(ScrapyCrawl):
                 check_setting(name, value)
             except ValueError as error:
                 raise UsageError(str(error), print_help=False) from None
+        if self.crawler_process.settings.get("ARCHIVE_REDIS_URL"):
+            # A worker of a distributed crawl (crawler.distributed): no archive, no lock here.
+            from crawler.distributed import run_workers
+
+            try:
+                self.exitcode = run_workers(args, {"ARCHIVE_REDIS_URL": self.crawler_process.settings.get(
+                    "ARCHIVE_REDIS_URL")}, process=self.crawler_process)
+            except (TimeoutError, ValueError, OSError) as error:
+                print(f"not crawling: {error}", file=sys.stderr)
+                self.exitcode = 2
+            return
         try:
             self.exitcode = crawl_in(self.crawler_process, args, opts.spargs)
         except LockedError as error:
