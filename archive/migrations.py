@@ -35,8 +35,8 @@ def m001_create_declared_shape(db: Database) -> None:
             for column, kind in spec["columns"].items():
                 if column not in existing:
                     table.add_column(column, kind)
-        for columns, unique, *index_name in spec.get("indexes", []):
-            table.create_index(columns, *index_name, unique=unique, if_not_exists=True)
+        for columns, unique in spec.get("indexes", []):
+            table.create_index(columns, unique=unique, if_not_exists=True)
     for name, spec in FTS.items():
         if not db[name].detect_fts():
             db[name].enable_fts(spec["columns"], fts_version="FTS5", create_triggers=False,
