@@ -4,16 +4,29 @@ Datasette 0.65 documents the hooks (``register_facet_classes``, ``filters_from_r
 not the helpers a facet class needs: the facet configuration of a page (``load_facet_configs``),
 the labels of foreign-key values (``Datasette.expand_foreign_keys``) and the ``Facet`` base class
 itself, and a response written while its rows are read (``AsgiStream``, which Datasette's
-own CSV export uses). They are used here and only here, so an upgrade of Datasette changes this one module;
+own CSV export uses), and a wrapper around ``Database.execute`` (:func:`serve_reads`). They are used here and only here, so an upgrade of Datasette changes this one module;
 the ``test_adapter_*`` tests in ``tests/test_datasette.py`` pin what each returns.
 """
 
 from __future__ import annotations
 
+import sqlite3
+
+import datasette.database as datasette_database
 from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
-__all__ = ["Facet", "facet_columns", "foreign_key_labels", "streaming_response"]
+from archive.query_cache import VersionedCache, cacheable, results_size, version_of
+from archive.search_plan import (
+    FTS_CLAUSE,
+    broad,
+    counted_sql,
+    covered_where,
+    faster_page,
+    searched_page,
+)
+
+__all__ = ["Facet", "serve_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
 
 
 def facet_columns(request, table_metadata: dict | None, facet_type: str) -> dict[str, str]:
@@ -36,3 +49,65 @@ def streaming_response(write_all, *, content_type: str, headers: dict | None = N
     """A response whose body ``await write_all(writer)`` writes piece by piece
     (``await writer.write(text)``), so an export of every match never sits in memory whole."""
     return AsgiStream(write_all, headers=headers or {}, content_type=content_type)
+
+
+def serve_reads(database, cache: VersionedCache) -> None:
+    """Every read of ``database`` through Datasette (table pages, counts, facets, canned and
+    research queries) answered from ``cache`` while the archive is at the version the answer was
+    computed on (``archive.query_cache``), and the articles table's search pages asked with the
+    faster plan of ``archive.search_plan``. Idempotent."""
+    if getattr(database.execute, "versioned_cache", None) is not None or not database.path:
+        return
+    uncached = database.execute
+
+    async def execute(sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        async def compute():
+            planned = sql
+            searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
+            if searched and (page := searched_page(sql)) is not None:
+                planned = faster_page(page, await broad(database, FTS_CLAUSE, params))
+            elif searched and sql.startswith("select count(*) from articles where ") and (
+                    where := covered_where(sql)) and await broad(database, where, params):
+                planned = counted_sql(where)
+            if custom_time_limit and custom_time_limit > database.ds.sql_time_limit_ms and not truncate:
+                return await _execute_longer(database, planned, params, custom_time_limit)
+            return await uncached(planned, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                  page_size=page_size, log_sql_errors=log_sql_errors)
+
+        if not cacheable(sql):
+            return await compute()
+        key = ("sql", database.name, sql, _frozen(params), bool(truncate), page_size)
+        return await cache.get_or_compute(key, version_of(database.path), compute, results_size)
+
+    execute.versioned_cache = cache
+    database.execute = execute
+
+
+async def _execute_longer(database, sql, params, time_limit_ms: int):
+    """A read the project's own code allows more than the site's time limit on purpose (the
+    research search's exact total and export: 30 s). Datasette's ``execute`` caps any
+    ``custom_time_limit`` at ``sql_time_limit_ms``, which made the exact total of a broad search
+    at 1,000,000 articles a 500 instead of a slow first answer (then kept per version)."""
+
+    def run(conn):
+        # Looked up at call time: archive/plugins/guard.py adds its deadline to Datasette's limit.
+        with datasette_database.sqlite_timelimit(conn, time_limit_ms):
+            try:
+                cursor = conn.cursor()
+                cursor.execute(sql, params if params is not None else {})
+                return datasette_database.Results(cursor.fetchall(), False, cursor.description)
+            except sqlite3.OperationalError as error:
+                if error.args == ("interrupted",):
+                    raise datasette_database.QueryInterrupted(error, sql, params) from None
+                raise
+
+    return await database.execute_fn(run)
+
+
+def _frozen(params):
+    if params is None:
+        return None
+    if isinstance(params, dict):
+        return tuple(sorted((k, repr(v)) for k, v in params.items()))
+    return tuple(repr(v) for v in params)

@@ -7,8 +7,9 @@ matching 230,000 articles: eight passes over a few GB). Here:
 - a filtered or searched page counts *all* its facets in one pass: the rows are grouped by the
   facet columns together, and the groups are added up per facet in Python (an array column's
   text is decoded once per distinct value);
-- the unfiltered table counts each facet from its covering index, once per change of the
-  archive file (the counts are kept until the database or its WAL file changes).
+- the unfiltered table counts each facet from its covering index, and a filtered or searched
+  page counts its facets, once per version of the archive (``archive.query_cache``: kept until
+  anything commits to the file).
 
 Array facets count each value once per row, like Datasette's.
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections import Counter
 from collections.abc import Iterable
 
 from datasette.utils import escape_sqlite
+
+from archive.query_cache import VersionedCache, version_of
+from archive.search_plan import FACET_COLUMNS, broad, covered_where, facets_sql
 
 Spec = tuple[str, str]  # ("column" | "array", column name)
 COUNTED_TYPES = ("column", "array")
@@ -76,39 +79,26 @@ def is_unfiltered(sql: str, params: dict) -> bool:
     return not params and " where " not in sql.lower()
 
 
-def file_signature(path: str | None) -> tuple:
-    """Changes whenever a write is committed to the database (its file or its WAL file)."""
-    if not path:
-        return ()
-    signature = []
-    for name in (path, path + "-wal"):
-        try:
-            stat = os.stat(name)
-        except OSError:
-            continue
-        signature.append((stat.st_mtime_ns, stat.st_size))
-    return tuple(signature)
-
-
 class FacetCounter:
     """Shares one computation among the facet objects of a request, and caches whole-table counts."""
 
     def __init__(self):
-        self._whole_table: dict[tuple, tuple[tuple, dict[Spec, Counter]]] = {}
-        self._arrays: dict[tuple, tuple[tuple, list[str]]] = {}
+        self._whole_table: dict[tuple, tuple[int, dict[Spec, Counter]]] = {}
+        self._arrays: dict[tuple, tuple[int, list[str]]] = {}
+        self._filtered = VersionedCache(max_entries=128, max_bytes=32 * 1024 * 1024)
 
     async def distinct_arrays(self, database, table: str, column: str) -> list[str]:
         """The distinct texts of an array column (read from the column's index once per change
         of the archive file)."""
-        signature = file_signature(database.path)
+        version = version_of(database.path)
         key = (database.name, table, column)
-        cached_signature, arrays = self._arrays.get(key, (None, []))
-        if cached_signature != signature or not signature:
+        cached_version, arrays = self._arrays.get(key, (None, []))
+        if cached_version != version or version is None:
             result = await database.execute(
                 f"select distinct {escape_sqlite(column)} from {escape_sqlite(table)} "
                 f"where {escape_sqlite(column)} is not null", truncate=False)
             arrays = [row[0] for row in result.rows]
-            self._arrays[key] = (signature, arrays)
+            self._arrays[key] = (version, arrays)
         return arrays
 
     async def arrays_containing(self, database, table: str, column: str, value: str) -> list[str]:
@@ -135,20 +125,32 @@ class FacetCounter:
         return await asyncio.shield(shared[key])
 
     async def _one_pass(self, database, sql, params, specs, time_limit_ms):
-        result = await database.execute(one_pass_sql(sql, [c for _, c in specs]), params, truncate=False,
-                                        custom_time_limit=time_limit_ms)
-        return add_up(result.rows, specs)
+        async def count():
+            columns = [c for _, c in specs]
+            query = one_pass_sql(sql, columns)
+            where = covered_where(sql)
+            if where and set(columns) <= set(FACET_COLUMNS) and await broad(database, where, params):
+                query = facets_sql(where, columns)  # the facet index, not every matching row
+            result = await database.execute(query, params, truncate=False, custom_time_limit=time_limit_ms)
+            return add_up(result.rows, specs)
+
+        key = (database.name, sql, json.dumps(params, sort_keys=True, default=str), tuple(specs))
+        return await self._filtered.get_or_compute(key, version_of(database.path), count, _counts_size)
 
     async def _unfiltered(self, database, sql, specs, time_limit_ms):
-        signature = file_signature(database.path)
-        cached_signature, cached = self._whole_table.get((database.name, sql), ((), {}))
-        if cached_signature != signature:
+        version = version_of(database.path)
+        cached_version, cached = self._whole_table.get((database.name, sql), (None, {}))
+        if cached_version != version or version is None:
             cached = {}
         missing = [spec for spec in specs if spec not in cached]
         for spec in missing:
             result = await database.execute(single_facet_sql(sql, spec), {}, truncate=False,
                                             custom_time_limit=time_limit_ms)
             cached[spec] = add_up(result.rows, [spec])[spec]
-        if signature:
-            self._whole_table[(database.name, sql)] = (signature, cached)
+        if version is not None:
+            self._whole_table[(database.name, sql)] = (version, cached)
         return {spec: cached[spec] for spec in specs}
+
+
+def _counts_size(counts: dict[Spec, Counter]) -> int:
+    return 256 + sum(64 * len(counter) for counter in counts.values())

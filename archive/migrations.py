@@ -14,6 +14,7 @@ import json
 from sqlite_utils import Database, Migrations
 
 from archive.schema import FTS, GENERATED, TABLES, VIEWS, fts_triggers
+from archive.search_plan import FACET_COLUMNS, FACET_INDEX
 from archive.store import places_of, resketch
 from indonesian.regions import gazetteer
 from indonesian.similarity import SCHEME
@@ -166,6 +167,17 @@ def m013_places_with_the_regions_containing_them(db: Database) -> None:
         db.conn.executemany("update articles set places = ? where id = ?",
                             [(places_of(found), article_id) for article_id, found in codes.items()])
     db["articles"].create_index(["places"], if_not_exists=True)
+
+
+@steps()
+def m014_index_of_the_facet_columns(db: Database) -> None:
+    """Counts and facets of a broad search read this index, not every matching row
+    (archive/search_plan.py). 11 s at 1,000,000 articles (measured on the loaded machine)."""
+    db["articles"].create_index(list(FACET_COLUMNS), FACET_INDEX, if_not_exists=True)
+    if db.execute("select 1 from sqlite_master where name = 'sqlite_stat1'").fetchone():
+        # Statistics for the new index alone, beside the others', so that the planner's other
+        # choices stay as they were.
+        db.execute(f"analyze [{FACET_INDEX}]")
 
 
 @steps()

@@ -263,20 +263,24 @@ def export_sql(search: Search, after: str | None, chunk: int, broad: bool = Fals
     return _newest_first(search, "a.body", chunk, after, broad, EXPORT_COLUMNS)
 
 
+# All the archive's articles per month and source: the same for every search, so it is computed
+# once per version of the archive (archive/query_cache.py) and each search counts only its matches.
+TOTALS_SQL = ("select published_month as month, source, count(*) as articles from articles "
+              "where published_month is not null group by 1, 2")
+
+
 def attention_sql(search: Search) -> tuple[str, list]:
-    """Matches per month and source, beside all the archive's articles of that month and source."""
+    """Matches per month and source (beside TOTALS_SQL, see :func:`attention_rows`)."""
     where, params = search.where()
-    sql = f"""
-        with everything as (
-            select published_month as month, source, count(*) as articles
-            from articles where published_month is not null group by 1, 2),
-        matching as (
-            select a.published_month as month, a.source, count(*) as matches
-            from articles a where a.published_month is not null and {where} group by 1, 2)
-        select e.month, e.source, coalesce(m.matches, 0) as matches, e.articles
-        from everything e left join matching m on m.month = e.month and m.source = e.source
-        order by e.month, e.source"""
+    sql = (f"select a.published_month as month, a.source, count(*) as matches from articles a "
+           f"where a.published_month is not null and {where} group by 1, 2")
     return sql, params
+
+
+def attention_rows(totals: list[tuple], matches: list[tuple]) -> list[tuple]:
+    """(month, source, matches, articles) for every month and source that has articles."""
+    found = {(m[0], m[1]): m[2] for m in matches}
+    return sorted((month, source, found.get((month, source), 0), articles) for month, source, articles in totals)
 
 
 def months_between(first: str, last: str) -> list[str]:

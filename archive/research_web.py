@@ -14,11 +14,14 @@ from markupsafe import Markup, escape
 
 from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
-from archive.facets import FacetCounter, file_signature
+from archive.facets import FacetCounter
+from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
+    TOTALS_SQL,
     QueryError,
     Search,
+    attention_rows,
     attention_sql,
     count_sql,
     export_sql,
@@ -32,7 +35,7 @@ PAGE_SIZES = (10, 25, 50, 100, 500)
 EXPORT_CHUNK = 1000
 FEED_SIZE = 50
 PARAMS = ("q", "from", "to", "source", "region", "type", "stage", "mentions", "order", "size")
-_sources_cache: dict[str, tuple[tuple, list[str]]] = {}
+_sources_cache: dict[str, tuple[int | None, list[str]]] = {}
 
 
 def archive_database(datasette):
@@ -41,11 +44,11 @@ def archive_database(datasette):
 
 
 async def _sources(db) -> list[str]:
-    signature = file_signature(db.path)
+    version = version_of(db.path)
     cached = _sources_cache.get(db.name)
-    if not cached or cached[0] != signature or not signature:
+    if not cached or cached[0] != version or version is None:
         rows = (await db.execute("select distinct source from articles where source is not null")).rows
-        cached = _sources_cache[db.name] = (signature, sorted(r[0] for r in rows))
+        cached = _sources_cache[db.name] = (version, sorted(r[0] for r in rows))
     return cached[1]
 
 
@@ -242,7 +245,9 @@ async def research_attention(datasette, request):
                 "errors": errors, "args": _args(request), "choices": choices, "provinces": _provinces(),
                 "database": name, "base": datasette.urls.path("/-/cari"), "rows": None}, request=request),
             status=400)
-    rows = zero_filled((await db.execute(*attention_sql(search), custom_time_limit=30000)).rows, search)
+    totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
+    matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    rows = zero_filled(attention_rows(totals, matches), search)
     if fmt == "csv":
         buffer = io.StringIO()
         out = csv.DictWriter(buffer, ["month", "source", "matches", "articles", "share"])

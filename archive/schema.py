@@ -39,6 +39,9 @@ TABLES: dict[str, dict] = {
             (["published_month", "source", "election_related", "election_types", "election_stages"], False),
             (["date_confidence"], False), (["election_types"], False), (["election_stages"], False),
             (["institutions"], False), (["regions"], False), (["focus_stage"], False),
+            # Besides these, idx_articles_facet_columns over the facet columns together (made by
+            # migration m014 under that name, see archive/search_plan.py FACET_COLUMNS): the counts
+            # and facets of a broad search read it instead of every matching row.
         ],
     },
     "article_aliases": {

@@ -67,3 +67,55 @@ def build(path: str, count: int, batch: int = 2000) -> float:
     db.execute("analyze")
     db.close()
     return time.perf_counter() - started
+
+
+def replicate(source: str, path: str, count: int) -> float:
+    """A measurement fixture, not the store's build: ``count`` articles made in SQL from a
+    smaller synthetic archive built by :func:`build` (ids 1..N), its rows copied with new URLs,
+    titles and random dates (stems and regions too; similarity sketches are not copied), the
+    full-text indexes rebuilt and the indexes made once at the end.
+    Minutes where :func:`build` takes an hour on a loaded machine; used to serve and measure a
+    1,000,000-article archive (bench/load.py). Returns seconds taken."""
+    import shutil
+    import sqlite3
+
+    started = time.perf_counter()
+    shutil.copy(source, path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("pragma journal_mode=wal")
+    db.execute("pragma synchronous=off")
+    db.execute("pragma cache_size=-1000000")
+    size = db.execute("select count(*) from articles").fetchone()[0]
+    assert db.execute("select max(id) from articles").fetchone()[0] == size, "ids must be 1..N"
+    indexes = db.execute("select name, sql from sqlite_master where type = 'index' and sql is not null and "
+                         "tbl_name in ('articles', 'article_stems', 'article_regions', 'article_sketches')").fetchall()
+    columns = [c[1] for c in db.execute("pragma table_info(articles)") if c[1] not in ("id",)]
+    changed = {"url": "url || '-r' || :k", "title": "title || ' r' || :k", "release_key": "release_key || :k",
+               "content_hash": "content_hash || :k", "published_date": "d", "published_month": "substr(d, 1, 7)"}
+    db.execute("begin")
+    for name, _ in indexes:
+        db.execute(f"drop index [{name}]")
+    for k in range(1, count // size):
+        values = ", ".join(changed.get(c, c) for c in columns)
+        db.execute(f"insert into articles (id, {', '.join(columns)}) "
+                   f"with src as materialized (select *, printf('%04d-%02d-%02d', 2018 + abs(random()) % 9, "
+                   f"1 + abs(random()) % 12, 1 + abs(random()) % 28) as d from articles where id <= :n) "
+                   f"select id + :k * :n, {values} from src", {"k": k, "n": size})
+        db.execute("insert into article_stems (id, stem) select id + :k * :n, stem from article_stems where id <= :n",
+                   {"k": k, "n": size})
+        db.execute("insert into article_regions (article_id, code) select article_id + :k * :n, code "
+                   "from article_regions where article_id <= :n", {"k": k, "n": size})
+    db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+    db.execute("insert into article_stems_fts (article_stems_fts) values ('rebuild')")
+    for _, sql in indexes:
+        db.execute(sql)
+    db.execute("commit")
+    db.execute("analyze")
+    db.close()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(replicate(sys.argv[1], sys.argv[2], int(sys.argv[3])))

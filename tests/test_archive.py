@@ -103,3 +103,22 @@ def test_facet_groups_add_up_per_column_and_per_array_value():
     assert counts[specs[1]] == {"pilkada": 5, "pemilu": 3}  # once per row, like Datasette's
     assert top(counts[specs[0]], 5) == [("kemendagri", 5), ("mmc", 5)]
     assert top({1: 2, "a": 2, 0: 1}, 2) == [(1, 2), ("a", 2)]  # numbers before text on ties
+
+
+def test_an_archive_made_before_the_facet_index_gets_it_once(tmp_path):
+    """An archive at main's shape (steps up to m013, no facet index, with statistics) is brought
+    to the new one by m014, and the counts read through the index are the rows' counts."""
+    from archive.search_plan import FACET_INDEX, counted_sql
+
+    db = open_archive(str(tmp_path / "archive.db"), migrate=True)
+    ArchiveWriter(db).write(list(synthetic_items(60)))
+    db.execute(f"drop index [{FACET_INDEX}]")
+    db.execute("analyze")
+    as_before(db, "m014")
+    assert migrate(db) == ["m014_index_of_the_facet_columns"]
+    assert migrate(db) == []
+    assert db.execute("select 1 from sqlite_stat1 where idx = ?", [FACET_INDEX]).fetchone()
+    where = "election_types in (:a)"
+    params = {"a": '["pilkada"]'}
+    assert (db.execute(counted_sql(where), params).fetchone()[0]
+            == db.execute(f"select count(*) from articles where {where}", params).fetchone()[0] > 0)

@@ -42,11 +42,7 @@ def extra_template_vars(view_name, datasette):
         tables = set(await db.table_names())
         sources, runs = [], {}
         if "articles" in tables:
-            sources = [dict(zip(("source", "articles", "election", "removed", "first", "last"), row, strict=True))
-                       for row in (await db.execute(
-                           "select source, count(*), coalesce(sum(election_related), 0), count(removed_at), "
-                           "min(published_date), max(published_date) from articles group by source "
-                           "order by source")).rows]
+            sources = await _source_counts(db)
         if "crawl_runs" in tables:
             runs = {row["source"]: dict(zip(row.keys(), row, strict=True)) for row in (await db.execute(
                 "select source, finished_at, health, health_reason, exit_code from crawl_runs "
@@ -93,3 +89,20 @@ def footer_vars(datasette):
         return {"publishers": list((await source_facts(db, set(await db.table_names()))).values())}
 
     return publishers
+
+
+async def _source_counts(db) -> list[dict]:
+    """Articles, election articles, removed articles and date range per source, each read from an
+    index (one pass over the table with its text took over 3 s at 1,000,000 articles: a 500)."""
+    dates = (await db.execute(
+        "select source, count(*), min(published_date), max(published_date) from articles "
+        "indexed by idx_articles_source_published_date group by source order by source")).rows
+    election = dict((await db.execute(
+        "select source, coalesce(sum(election_related), 0) from articles indexed by idx_articles_facet_columns "
+        "group by source")).rows)
+    removed = dict((await db.execute(
+        "select source, count(*) from articles indexed by idx_articles_removed_at where removed_at is not null "
+        "group by source")).rows)
+    return [{"source": source, "articles": articles, "election": election.get(source, 0),
+             "removed": removed.get(source, 0), "first": first, "last": last}
+            for source, articles, first, last in dates]
