@@ -55,6 +55,28 @@ def chosen_sources(named: list[str], known: list[str], replica_mirrors: dict | N
     return [s for s in known if s not in unverified], [s for s in known if s in unverified]
 
 
+def _sources_and_mirrors(named: list[str], replica: str | None, origins: tuple[str, ...],
+                         skip_unverified: bool = True) -> tuple[list[str], dict[str, str]]:
+    """The sources a run crawls (``chosen_sources``) and the mirror of each source fetched from
+    one (``--replica``, ``--origin SPIDER=URL``); a usage error names what is wrong."""
+    known = _sources()
+    mirrors = _replica_origins(replica) if replica else {}
+    unverified = [e.id for e in _registry() if not e.verified] if skip_unverified else []
+    sources, skipped = chosen_sources(named, known, mirrors if replica else None, unverified)
+    if skipped:
+        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
+                   "registry: name them to crawl them)", err=True)
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
+    for value in origins:
+        name, sep, url = value.partition("=")
+        if not sep or name not in known or not url.startswith(("http://", "https://")):
+            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
+        mirrors[name] = url
+    return sources, mirrors
+
+
 def _registry():
     from crawler.registry import RegistrySpiderLoader
     from crawler.replay import project_settings_with
@@ -109,23 +131,9 @@ def crawl(sources, db, origins, replica, urls, since, full, recheck_days, log_fi
             raise UsageError(f"{', '.join(given)}: a worker crawls the run the writer defines; give "
                              "them to `pilkada-archive write`")
         overrides = (*overrides, f"ARCHIVE_REDIS_URL={redis_url}")
-    known = _sources()
     named = list(sources)
-    mirrors = _replica_origins(replica) if replica else {}
     # A worker crawls the sources of the writer's run (all of them unless it names some).
-    unverified = [] if redis_url else [e.id for e in _registry() if not e.verified]
-    sources, skipped = chosen_sources(named, known, mirrors if replica else None, unverified)
-    if skipped:
-        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
-                   "registry: name them to crawl them)", err=True)
-    unknown = [s for s in sources if s not in known]
-    if unknown:
-        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
-    for value in origins:
-        name, sep, url = value.partition("=")
-        if not sep or name not in known or not url.startswith(("http://", "https://")):
-            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
-        mirrors[name] = url
+    sources, mirrors = _sources_and_mirrors(named, replica, origins, skip_unverified=not redis_url)
     settings = {"ARCHIVE_RUN": True, "ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
                 "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
     if log_file:
@@ -365,21 +373,7 @@ def write(sources, redis_url, db, origins, replica, since, full, recheck_days, l
     from crawler.replay import project_settings_with
     from crawler.runs import ArchiveUnusable, Locked, process_run_id
 
-    known = _sources()
-    mirrors = _replica_origins(replica) if replica else {}
-    sources, skipped = chosen_sources(list(sources), known, mirrors if replica else None,
-                                      [e.id for e in _registry() if not e.verified])
-    if skipped:
-        click.echo(f"pilkada-archive: not crawling {', '.join(skipped)} (verified = false in the source "
-                   "registry: name them to crawl them)", err=True)
-    unknown = [s for s in sources if s not in known]
-    if unknown:
-        raise UsageError(f"unknown source(s) {unknown}; known: {known}")
-    for value in origins:
-        name, sep, url = value.partition("=")
-        if not sep or name not in known or not url.startswith(("http://", "https://")):
-            raise UsageError(f"--origin wants SPIDER=URL with SPIDER one of {known}, got {value!r}")
-        mirrors[name] = url
+    sources, mirrors = _sources_and_mirrors(list(sources), replica, origins)
     settings = {"ARCHIVE_DB": db, "ARCHIVE_ORIGINS": mirrors, "ARCHIVE_RECHECK_DAYS": recheck_days,
                 "ARCHIVE_SINCE": since, "ARCHIVE_FULL": full}
     for value in overrides:
