@@ -353,10 +353,8 @@ class Worker:
                 self.push_item(output, SimpleNamespace(url="", meta={}))
 
 
-class WorkerMiddleware:
-    """Outermost spider middleware of a worker: the start requests come from one worker only
-    (the first to claim them), and a page is acknowledged once its items are in Redis and its
-    requests in the shared queue."""
+class _WorkerComponent:
+    """A component that exists only in a worker of a distributed crawl."""
 
     def __init__(self, crawler):
         if not crawler.settings.get("ARCHIVE_REDIS_URL"):
@@ -366,6 +364,12 @@ class WorkerMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+
+class WorkerMiddleware(_WorkerComponent):
+    """Outermost spider middleware of a worker: the start requests come from one worker only
+    (the first to claim them), and a page is acknowledged once its items are in Redis and its
+    requests in the shared queue."""
 
     async def process_start(self, start):
         worker = Worker.of(self.crawler)
@@ -489,7 +493,7 @@ class WorkerExtension:
         pipe.execute()
 
 
-class HostSpacingMiddleware:
+class HostSpacingMiddleware(_WorkerComponent):
     """Politeness across workers: request starts to one host are at least ``DOWNLOAD_DELAY``
     seconds apart over all workers together (a reservation in Redis), so N workers do not make a
     host see N times the single crawler's rate. Off when the delay is 0 (a mirror on loopback)."""
@@ -502,14 +506,6 @@ redis.call('SET', KEYS[1], tostring(slot), 'PX', math.ceil(gap * 1000) + 60000)
 return tostring(slot - now)
 """
 
-    def __init__(self, crawler):
-        if not crawler.settings.get("ARCHIVE_REDIS_URL"):
-            raise NotConfigured("not a distributed crawl")
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
 
     async def process_request(self, request):
         gap = self.crawler.settings.getfloat("DOWNLOAD_DELAY")
