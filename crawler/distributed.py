@@ -60,6 +60,20 @@ redis.call('ZREM', KEYS[1], first[1])
 redis.call('HSET', KEYS[2], ARGV[1], first[2] .. '\\n' .. first[1])
 return first[1]
 """
+# Queue a request unless its fingerprint is in the duplicate filter (ARGV[1] empty: never filtered),
+# and take it out of the worker's in-flight hash (ARGV[4]: a popped request the downloader handed
+# back). One step: scrapy-redis marks the fingerprint seen and queues the request in two, and a
+# worker killed between them left a request seen and never queued, dropped as a duplicate when the
+# page that made it was processed again (an article lost while the run said ok).
+QUEUE_UNSEEN = """
+local queued = 0
+if ARGV[1] == '' or redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  queued = 1
+end
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+return queued
+"""
 # Mark a discovery request's key requested and queue it, unless another worker did already.
 QUEUE_DISCOVERY = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
@@ -268,18 +282,15 @@ class WorkerScheduler(Scheduler):
         inflight_id = request.meta.get(INFLIGHT_META)
         if inflight_id is None and request.meta.get("discovery"):
             return self._enqueue_discovery(request)
-        if inflight_id is None:
-            return super().enqueue_request(request)
-        # The downloader replaced a popped request (retry, redirect): back to the queue and out of
-        # this worker's in-flight hash together, so the crawl never forgets it.
-        if not request.dont_filter and self.df.request_seen(request):
-            self.worker.ack(inflight_id)
+        # A new request, or one the downloader handed back (a retry, a redirect), which leaves
+        # this worker's in-flight hash in the same step: the crawl never forgets it.
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        queued = self.server.eval(QUEUE_UNSEEN, 3, self.df.key, self.queue.key, self.worker.inflight_key,
+                                  fingerprint, -request.priority, self.queue._encode_request(request),
+                                  inflight_id or "")
+        if not queued:
+            self.df.log(request, self.spider)
             return False
-        data = self.queue._encode_request(request)
-        pipe = self.server.pipeline(transaction=True)
-        pipe.zadd(self.queue.key, {data: -request.priority})
-        pipe.hdel(self.worker.inflight_key, inflight_id)
-        pipe.execute()
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -166,6 +167,80 @@ def test_a_worker_killed_mid_crawl_loses_nothing(world, single, redis_url, tmp_p
     seen = fetches(proxy)
     assert set(seen) == set(single)
     assert_no_duplicate_fetches({p: n - (p in killed) for p, n in seen.items()}, db)
+
+
+class Killed(BaseException):
+    """The worker process dies here (SIGKILL): nothing after this Redis command happens."""
+
+
+def redis_killed_after(url: str, commands: int):
+    """A Redis client whose process dies before its ``commands + 1``-th command (a transaction
+    or a script is one command: Redis runs it whole or not at all)."""
+    import redis
+
+    class Dying(redis.Redis):
+        left = commands
+
+        def execute_command(self, *args, **options):
+            if self.left == 0:
+                raise Killed
+            self.left -= 1
+            return super().execute_command(*args, **options)
+
+    return Dying.from_url(url)
+
+
+def worker_scheduler(server):
+    """The scheduler of a worker of spider "t" on ``server`` (its queue, duplicate filter and
+    in-flight hash), without a crawl around it."""
+    from scrapy import Spider
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    from crawler.distributed import RequestQueue, WorkerScheduler
+
+    spider = Spider(name="t")
+    scheduler = WorkerScheduler.__new__(WorkerScheduler)
+    scheduler.server, scheduler.spider, scheduler.stats = server, spider, None
+    scheduler.df = RFPDupeFilter(server, key="t:dupefilter")
+    scheduler.queue = RequestQueue(server, spider, "t:requests")
+    scheduler.worker = SimpleNamespace(inflight_key="t:inflight:w")
+    return scheduler
+
+
+@pytest.mark.parametrize("commands", range(9))
+def test_a_page_done_again_after_its_worker_died_at_any_step_queues_every_request(redis_url, commands):
+    """A worker dies after ``commands`` Redis commands while queueing a page's requests (new
+    ones, and a redirect that replaces the page's own in-flight entry); the page, back in the
+    queue, is done again by another worker: every request is then queued, none lost as "seen".
+    (scrapy-redis marks a request seen and queues it in two commands: a death between them lost
+    the request, and with it an article, while the run said ok.)"""
+    import redis
+    from scrapy import Request
+
+    from crawler.distributed import INFLIGHT_META
+
+    healthy = redis.Redis.from_url(redis_url)
+    healthy.flushdb()
+    healthy.hset("t:inflight:w", "p1", "0\npage")
+    urls = [f"https://mmc.kotawaringinbaratkab.go.id/berita/a{i}" for i in range(3)]
+
+    def the_pages_requests():
+        redirect = Request("https://mmc.kotawaringinbaratkab.go.id/berita/moved", meta={INFLIGHT_META: "p1"})
+        return [Request(url) for url in urls] + [redirect]
+
+    dying = worker_scheduler(redis_killed_after(redis_url, commands))
+    with contextlib.suppress(Killed):
+        for request in the_pages_requests():
+            dying.enqueue_request(request)
+    # The redirect left the in-flight hash only together with being queued: never neither.
+    queued = {pickle.loads(data)["url"] for data in healthy.zrange("t:requests", 0, -1)}
+    assert healthy.hexists("t:inflight:w", "p1") or queued >= {urls[0].replace("a0", "moved")}
+    survivor = worker_scheduler(healthy)
+    for request in the_pages_requests():
+        survivor.enqueue_request(request)
+    queued = {pickle.loads(data)["url"] for data in healthy.zrange("t:requests", 0, -1)}
+    assert queued == {*urls, urls[0].replace("a0", "moved")}
+    assert healthy.zcard("t:requests") == 4  # and none twice
 
 
 def test_a_worker_refuses_the_writers_options_and_waits_for_a_run(redis_url, tmp_path):
