@@ -33,6 +33,7 @@ import time
 import uuid
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
+from io import BytesIO
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -169,7 +170,8 @@ def worker_settings(run: dict, redis_url: str, prefix: str) -> dict:
         "SCHEDULER_PERSIST": True,  # the queue outlives any one worker; the writer removes it
         "SPIDER_MIDDLEWARES": {**project.SPIDER_MIDDLEWARES, "crawler.distributed.WorkerMiddleware": 5},
         "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.HostSpacingMiddleware": 50},
-        "EXTENSIONS": {**project.EXTENSIONS, "crawler.distributed.WorkerExtension": 90},
+        "EXTENSIONS": {**project.EXTENSIONS, "crawler.distributed.WorkerExtension": 90,
+                       "crawler.distributed.WorkerEvidence": 500},
     }
 
 
@@ -504,6 +506,32 @@ class WorkerExtension:
         pipe.execute()
 
 
+class WorkerEvidence(_WorkerComponent):
+    """A worker's evidence (``crawler.warc``): the WARC record of each evidence page goes to the
+    writer through Redis, gzipped, before the page's callback runs (so before its items), and the
+    writer appends it to the run's WARC file before it stores any item that names it."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    def response_received(self, response, request, spider):
+        if response.status != 200 or not request.meta.get("evidence"):
+            return
+        from warcio.warcwriter import WARCWriter
+
+        from crawler.warc import evidence_record, warc_name
+
+        buffer = BytesIO()
+        writer = WARCWriter(buffer, gzip=True)
+        record = evidence_record(writer, response, request)
+        writer.write_record(record)
+        worker = Worker.of(self.crawler)
+        worker.server.rpush(worker.keys.source(spider.name, "warc"), buffer.getvalue())
+        request.meta["warc"] = {"file": warc_name(worker.keys.run_id, spider.name),
+                                "record_id": record.rec_headers.get_header("WARC-Record-ID")}
+
+
 class HostSpacingMiddleware(_WorkerComponent):
     """Politeness across workers: request starts to one host are at least ``DOWNLOAD_DELAY``
     seconds apart over all workers together (a reservation in Redis), so N workers do not make a
@@ -667,6 +695,21 @@ class Source:
         self.chain = pipelines(self.crawler)
         self.store = self.chain[-1]
         self.finished = False
+        self.evidence = None  # the run's WARC file of this source, opened at the first record
+
+    def keep_evidence(self, records: list[bytes]) -> None:
+        """Append the workers' WARC records (each a whole gzip member) to the run's WARC file of
+        the source, flushed to the system before the items naming them are stored."""
+        from crawler.warc import warc_dir, warc_name
+
+        if self.evidence is None:
+            settings = self.crawler.settings
+            folder = warc_dir(settings.get("ARCHIVE_DB"))
+            folder.mkdir(parents=True, exist_ok=True)
+            self.evidence = open(folder / warc_name(settings.get("ARCHIVE_RUN_ID"), self.spider.name), "ab")  # noqa: SIM115
+        for record in records:
+            self.evidence.write(record)
+        self.evidence.flush()
 
     async def open(self) -> bool:
         """Open the run (its ledger row); False when the source is unreachable (preflight)."""
@@ -816,6 +859,11 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
         if reason != "finished":
             server.set(keys.stop, "1")
         await _wait_for_workers(server, keys, crawled, heartbeat_timeout)
+        try:
+            _keep_evidence(server, keys, sources)  # of pages that gave no item (failures, stops)
+        except StorageFailed as error:
+            logger.error("the evidence cannot be written: %s", error)
+            reason = "storage error"
         codes = [await _close(server, keys, source, started, reason) for source in sources.values()]
         return worst(codes)
     finally:
@@ -843,6 +891,9 @@ def _done(server, keys: Keys, name: str, workers: list[str]) -> bool:
 async def _consume(server, keys: Keys, sources: dict, batch: int) -> int:
     """Store up to ``batch`` items; they leave Redis only once their transaction committed."""
     raw = server.lrange(keys.items, 0, batch - 1)
+    # A worker sends a page's WARC record before the page's items: every record these items name
+    # is in Redis now, and goes to the WARC file first.
+    _keep_evidence(server, keys, sources)
     if not raw:
         return 0
     touched = set()
@@ -864,6 +915,20 @@ async def _consume(server, keys: Keys, sources: dict, batch: int) -> int:
             raise StorageFailed(source.store.failed)
     server.ltrim(keys.items, len(raw), -1)
     return len(raw)
+
+
+def _keep_evidence(server, keys: Keys, sources: dict) -> None:
+    for name, source in sources.items():
+        records = server.lrange(keys.source(name, "warc"), 0, -1)
+        if not records:
+            continue
+        try:
+            source.keep_evidence(records)
+        except OSError as error:
+            # Without its evidence an article would be stored unprovable: as a failed database
+            # write, the run stops (exit 6) and the records stay in Redis until then.
+            raise StorageFailed(f"WARC: {type(error).__name__}: {error}") from None
+        server.ltrim(keys.source(name, "warc"), len(records), -1)
 
 
 async def _wait_for_workers(server, keys: Keys, names: list[str], timeout: float) -> None:
@@ -905,6 +970,8 @@ async def _close(server, keys: Keys, source: Source, started: datetime, reason: 
     stats.set_value("start_time", started)
     stats.set_value("finish_reason", reason)
     await source.store.close_spider()
+    if source.evidence is not None:
+        source.evidence.close()
     source.run.spider_closed(source.spider, reason)
     return stats.get_value("archive/exit_code")
 

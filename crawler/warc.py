@@ -52,7 +52,7 @@ class WarcExtension:
         folder.mkdir(parents=True, exist_ok=True)
         run = getattr(self.crawler, "archive_run", None)
         run_id = settings.get("ARCHIVE_RUN_ID") or run.run_id
-        self.name = f"{run_id}-{spider.name}.warc.gz"
+        self.name = warc_name(run_id, spider.name)
         self.handle = open(folder / self.name, "ab")  # noqa: SIM115 - open for the whole crawl
         self.writer = WARCWriter(self.handle, gzip=True)
 
@@ -69,23 +69,33 @@ class WarcExtension:
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage error"))
 
     def _write(self, response, request, spider):
-        callback = getattr(request.callback, "__name__", None)  # replayed by crawler.replay
         if self.writer is None:
             self._open(spider)
-        headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
-        http_headers = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
-        meta = {k: request.meta[k] for k in REPLAYED_META if k in request.meta}
-        record = self.writer.create_warc_record(
-            response.url, "response", payload=BytesIO(response.body), http_headers=http_headers,
-            warc_headers_dict={"WARC-Canonical-URI": request.meta.get("canonical", response.url),
-                               "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
-                               CALLBACK_HEADER: callback})
+        record = evidence_record(self.writer, response, request)
         self.writer.write_record(record)
         request.meta["warc"] = {"file": self.name, "record_id": record.rec_headers.get_header("WARC-Record-ID")}
 
     def spider_closed(self, spider):
         if self.handle:
             self.handle.close()
+
+
+def warc_name(run_id: str, spider_name: str) -> str:
+    """The WARC file of one run and source, in ``warc_dir``."""
+    return f"{run_id}-{spider_name}.warc.gz"
+
+
+def evidence_record(writer: WARCWriter, response, request):
+    """The response record of an evidence page, with what ``reparse`` needs to replay it."""
+    callback = getattr(request.callback, "__name__", None)  # replayed by crawler.replay
+    headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
+    http_headers = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
+    meta = {k: request.meta[k] for k in REPLAYED_META if k in request.meta}
+    return writer.create_warc_record(
+        response.url, "response", payload=BytesIO(response.body), http_headers=http_headers,
+        warc_headers_dict={"WARC-Canonical-URI": request.meta.get("canonical", response.url),
+                           "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
+                           CALLBACK_HEADER: callback})
 
 
 def iter_responses(path: Path):

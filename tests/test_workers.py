@@ -148,6 +148,26 @@ def test_workers_produce_the_replicas_archive_and_fetch_nothing_twice(world, sin
     # The ledger counts every request of every worker (robots.txt: once per worker and host).
     robots = sum(n for p, n in proxy.seen.items() if p.endswith("/robots.txt"))
     assert sum(r["requests"] for r in runs) == sum(seen.values()) + robots
+    assert_evidence_rebuilds_the_archive(db, replica)
+
+
+def assert_evidence_rebuilds_the_archive(db: Path, replica) -> None:
+    """The workers' pages are evidence as a single crawl's are: every article names its record
+    in the run's WARC files, and ``reparse`` of those files alone (no network) into an empty
+    archive gives the replica's archive again."""
+    from archive.connect import open_archive
+    from crawler.warc import iter_responses
+
+    files = sorted((db.parent / "warc").glob("*.warc.gz"))
+    records = {meta["warc"]["record_id"] for path in files for *_, meta, _, _, _ in iter_responses(path)}
+    named = [(r["warc_file"], r["warc_record_id"]) for r in Database(db).query("select * from articles")]
+    assert named and all(record in records and (db.parent / "warc" / file).exists() for file, record in named)
+    again = db.with_name("from-evidence.db")
+    open_archive(str(again), migrate=True).close()
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reparse", "--db", str(again), *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_archive_matches(again, replica.manifest())
 
 
 def test_a_worker_killed_mid_crawl_loses_nothing(world, single, redis_url, tmp_path):
@@ -158,6 +178,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(world, single, redis_url, tmp_p
     assert sorted(worker_codes) == [-signal.SIGKILL, 0, 0]
     assert code == 0, output  # its requests went back to the queue: nothing is missing
     assert_archive_matches(db, replica.manifest())
+    assert_evidence_rebuilds_the_archive(db, replica)
     log = db.with_suffix(".writer.log").read_text()
     assert "back in the queue" in log
     runs = {r["source"]: r for r in Database(db).query("select * from crawl_runs")}
