@@ -127,12 +127,20 @@ class Discovering:
             return None
         self.requested.add(key)
         self.pending += 1
+        if meta.get("follow_up") or meta.get("configured"):
+            meta = {**self.listing_retries(), **meta}
         return scrapy.Request(url, callback=self._answered(callback), errback=self._discovery_error,
                               dont_filter=True, meta={**DISCOVERY_META, "canonical": url, "evidence": False,
                                                       # "listing": a failed one is retried as a listing
                                                       # (by a later run's discovery), never as an article
                                                       "kind": "listing", "discovery": True,
                                                       "strategy": strategy, **meta})
+
+    def broken_page(self, response, reason: str, *, kind: str = "listing"):
+        retry = super().broken_page(response, reason, kind=kind)
+        if retry is not None and retry.meta.get("discovery"):
+            self.pending += 1  # asked again: not answered yet
+        return retry
 
     def _answered(self, callback):
         """``callback`` wrapped to count the answer; one wrapper per callback, reused: Scrapy

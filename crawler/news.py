@@ -93,7 +93,7 @@ class NewsSpider(Discovering, ArchiveSpider):
         if not entries and not months:
             # An empty answer or a changed layout, never a listing: recorded, so that the next
             # run walks every listing page again instead of trusting this one.
-            self.page_failed(self.canonical(response), "listing page without entries", kind="listing")
+            yield from filter(None, [self.broken_page(response, "listing page without entries")])
         for entry in entries:
             url = self.absolute(response, next(iter(css_all(entry, self.LISTING_LINK)), ""))
             self.discovered("listing", url)

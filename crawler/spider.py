@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -171,6 +172,22 @@ class ArchiveSpider(scrapy.Spider):
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.page_failed(canonical, reason, kind=request.meta.get("kind", "page"), status=status,
                          listing_date=request.meta.get("listing_date"))
+
+    def broken_page(self, response, reason: str, *, kind: str = "listing") -> scrapy.Request | None:
+        """A page that came back whole but broken (a listing without entries, an API page that is
+        not what the API documents): asked again in this run, as Scrapy's retry middleware asks
+        again after a 500, up to the request's retry budget; then a failed page with its reason.
+        A broken listing costs more than its own entries (the next run walks every listing page
+        again to cover what it would have led to), so listings get the larger budget
+        (``listing_retries``)."""
+        retry = get_retry_request(response.request, spider=self, reason=reason)
+        if retry is None:
+            self.page_failed(self.canonical(response), reason, kind=kind, listing_date=response.meta.get("listing_date"))
+        return retry
+
+    def listing_retries(self) -> dict:
+        """The request meta of a listing page: its retry budget (``ARCHIVE_LISTING_RETRY_TIMES``)."""
+        return {"max_retry_times": self.settings.getint("ARCHIVE_LISTING_RETRY_TIMES")}
 
     def page_failed(self, url: str, reason: str, *, kind: str = "parse", status: int | None = None,
                     listing_date: str | None = None) -> None:

@@ -45,7 +45,8 @@ class KemendagriSpider(ArchiveSpider):
     def api_request(self, page: int):
         return self.request(API_PAGE.format(limit=self.settings.getint("KEMENDAGRI_PAGE_LIMIT", PAGE_LIMIT),
                                             page=page),
-                            self.parse_api, meta={"page": page, "kind": "listing"}, evidence=True,
+                            self.parse_api, meta={"page": page, "kind": "listing", **self.listing_retries()},
+                            evidence=True,
                             dont_filter=True)
 
     def parse_api(self, response):
@@ -111,9 +112,12 @@ class KemendagriSpider(ArchiveSpider):
         }
 
     def bad_page(self, response, reason: str):
+        retry = self.broken_page(response, reason)  # asked again, or recorded as a failed page
+        if retry is not None:
+            yield retry
+            return
         self.pages_failed += 1
         self.bad_pages_in_a_row += 1
-        self.page_failed(self.canonical(response), reason, kind="listing")
         if self.bad_pages_in_a_row < MAX_BAD_PAGES:
             yield self.api_request(response.meta["page"] + 1)
 

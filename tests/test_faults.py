@@ -49,9 +49,12 @@ def complete_within(db: Path, replica, proxy, first: subprocess.CompletedProcess
     return codes
 
 
-def test_twenty_percent_mixed_faults_lose_nothing(fresh_replica, tmp_path):
-    """500s, dropped connections, empty 200s and 200s cut off halfway, on 20 % of requests."""
-    plan = FaultPlan(rate=0.2, seed=7)
+@pytest.mark.parametrize("seed", [7, 8, 15])
+def test_twenty_percent_mixed_faults_lose_nothing(fresh_replica, tmp_path, seed):
+    """500s, dropped connections, empty 200s and 200s cut off halfway, on 20 % of requests, in
+    every run. (Seeds 8 and 15 never completed before broken listing pages were asked again
+    within the run: each run's failed listings made the next walk every listing page again.)"""
+    plan = FaultPlan(rate=0.2, seed=seed)
     proxy = FaultProxy(fresh_replica.base, plan)
     db = tmp_path / "archive.db"
     first = crawl(db, fresh_replica, proxy)
