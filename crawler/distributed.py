@@ -789,7 +789,9 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(number, stop.set)
-    server.set(keys.writer_alive, "1", px=int(heartbeat_timeout * 1000))
+    beat = WriterHeartbeat(server, keys, heartbeat_timeout)
+    beat(now=True)
+    beating = asyncio.ensure_future(beat.run())
     # Every source's run first: ArchiveRun takes the archive's lock again, opening and closing a
     # file descriptor of the archive, and closing any descriptor of a file drops the process's
     # POSIX locks on it, SQLite's included. So no connection may be open yet.
@@ -811,9 +813,9 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
     reason = "finished"
     try:
         while not all(s.finished for s in sources.values()):
-            server.set(keys.writer_alive, "1", px=int(heartbeat_timeout * 1000))
+            beat(now=True)
             try:
-                written = await _consume(server, keys, sources, batch)
+                written = await _consume(server, keys, sources, batch, beat)
             except StorageFailed as error:
                 # Disk full, a damaged index: stop the run (the ledger says why, exit 6).
                 logger.error("the archive cannot be written: %s", error)
@@ -842,7 +844,7 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
                 break
             for name, source in sources.items():
                 if not source.finished and _done(server, keys, name, workers[name]):
-                    while await _consume(server, keys, sources, batch):
+                    while await _consume(server, keys, sources, batch, beat):
                         pass
                     server.set(keys.source(name, "finished"), "1")
                     source.finished = True
@@ -867,6 +869,7 @@ async def _write(server, keys: Keys, names: list[str], settings: dict, origins: 
         codes = [await _close(server, keys, source, started, reason) for source in sources.values()]
         return worst(codes)
     finally:
+        beating.cancel()
         _clean(server, keys)
 
 
@@ -888,7 +891,32 @@ def _done(server, keys: Keys, name: str, workers: list[str]) -> bool:
     return bool(starts_done) and queued == 0 and not any(inflight)
 
 
-async def _consume(server, keys: Keys, sources: dict, batch: int) -> int:
+class WriterHeartbeat:
+    """The writer's sign of life for the workers (``…:writer``, a TTL key), renewed as it makes
+    progress: between batches, after each item of a batch (its pipelines run without giving the
+    event loop a turn) and, from a task of the event loop, while a batch is written in the
+    store's thread. A batch slower than the TTL (a loaded machine, a large batch) must not look
+    to the workers like a writer gone: they would stop."""
+
+    def __init__(self, server, keys: Keys, ttl: float):
+        self.server, self.keys, self.ttl = server, keys, ttl
+        self.last = float("-inf")
+
+    def __call__(self, *, now: bool = False) -> None:
+        if now or time.monotonic() - self.last > self.ttl / 5:
+            self.server.set(self.keys.writer_alive, "1", px=int(self.ttl * 1000))
+            self.last = time.monotonic()
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 5)
+            try:
+                self()
+            except Exception:  # a Redis hiccup: the next beat tries again
+                logger.exception("writer heartbeat failed")
+
+
+async def _consume(server, keys: Keys, sources: dict, batch: int, beat=lambda: None) -> int:
     """Store up to ``batch`` items; they leave Redis only once their transaction committed."""
     raw = server.lrange(keys.items, 0, batch - 1)
     # A worker sends a page's WARC record before the page's items: every record these items name
@@ -905,7 +933,9 @@ async def _consume(server, keys: Keys, sources: dict, batch: int) -> int:
             continue
         await source.process(entry)
         touched.add(source)
+        beat()
     for source in touched:
+        beat()
         try:
             await source.store.flush()
         except Exception:

@@ -74,12 +74,12 @@ def stored_articles(db: Path) -> int:
         return 0
 
 
-def distributed(redis_url, proxy, db: Path, workers: int, *, kill_after: int | None = None):
+def distributed(redis_url, proxy, db: Path, workers: int, *, kill_after: int | None = None, writer_args=()):
     """A writer and ``workers`` workers; with ``kill_after``, a worker is killed with SIGKILL once
     the archive holds that many articles, the first one seen with requests in flight."""
     import redis
 
-    writer = start_writer(redis_url, db, origins(proxy))
+    writer = start_writer(redis_url, db, origins(proxy), *writer_args)
     crawlers = [start_worker(redis_url, db.with_name(f"worker{i}.log"), *FAST) for i in range(workers)]
     killed = None
     try:
@@ -262,6 +262,17 @@ def test_a_page_done_again_after_its_worker_died_at_any_step_queues_every_reques
     queued = {pickle.loads(data)["url"] for data in healthy.zrange("t:requests", 0, -1)}
     assert queued == {*urls, urls[0].replace("a0", "moved")}
     assert healthy.zcard("t:requests") == 4  # and none twice
+
+
+def test_a_writer_slower_than_its_heartbeat_per_batch_keeps_its_workers(world, redis_url, tmp_path):
+    """The writer's sign of life expires after 0.5 s here, and a batch of up to 1,000 items takes
+    longer than that: renewed within the batch, so no worker takes the writer for gone and stops."""
+    replica, proxy = world
+    db = tmp_path / "archive.db"
+    slow = ("-s", "ARCHIVE_REDIS_HEARTBEAT_TIMEOUT=0.5", "-s", "ARCHIVE_BATCH_SIZE=1000")
+    code, output, worker_codes, _ = distributed(redis_url, proxy, db, 2, writer_args=slow)
+    assert (code, worker_codes) == (0, [0, 0]), output
+    assert_archive_matches(db, replica.manifest())
 
 
 def test_a_worker_refuses_the_writers_options_and_waits_for_a_run(redis_url, tmp_path):
