@@ -485,7 +485,14 @@ class WorkerExtension:
         raise DontCloseSpider("other workers still have work")
 
     def spider_error(self, failure, response, spider):
-        self.worker.ack(response.request.meta.get(INFLIGHT_META) if getattr(response, "request", None) else None)
+        """An error no middleware handled (callback errors already became failed pages): here,
+        handing a page's output over to Redis failed. The page is a failed page with its reason
+        (retried by the next run) before it leaves this worker's in-flight hash: acknowledged
+        unrecorded, its items would be lost while the run said ok."""
+        request = getattr(response, "request", None)
+        reason = f"worker: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        spider.page_failed(spider.canonical(response), reason, kind="parse", listing_date=response.meta.get("listing_date"))
+        self.worker.ack(request.meta.get(INFLIGHT_META) if request is not None else None)
 
     def response_received(self, response, request, spider):
         if request.meta.get("kind") == "listing" and response.status == 200:

@@ -275,6 +275,39 @@ def test_a_writer_slower_than_its_heartbeat_per_batch_keeps_its_workers(world, r
     assert_archive_matches(db, replica.manifest())
 
 
+def test_a_page_whose_output_cannot_reach_redis_is_a_failed_page_not_lost(redis_url):
+    """An error while a worker hands a page's output over (here an item that is not JSON) reaches
+    Scrapy's spider_error, not a callback's error handling: the page must be recorded as failed
+    (so the run is not ok and the next run fetches it) before it leaves the in-flight hash."""
+    import redis
+    from scrapy import signals
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from crawler.distributed import INFLIGHT_META, Keys, Worker, WorkerExtension, WorkerMiddleware
+    from spiders.mmc_kobar import MmcKobarSpider
+
+    crawler = get_crawler(MmcKobarSpider, {"ARCHIVE_REDIS_URL": redis_url, "ARCHIVE_REDIS_PREFIX": "t",
+                                           "ARCHIVE_RUN_ID": "r", "ARCHIVE_REDIS_HEARTBEAT_TIMEOUT": 15})
+    crawler.spider = spider = crawler._create_spider()
+    server = redis.Redis.from_url(redis_url)
+    worker = Worker.of(crawler)
+    worker.bind(server, spider)
+    extension = WorkerExtension.from_crawler(crawler)  # noqa: F841 - signals hold it weakly
+    page = "https://mmc.kotawaringinbaratkab.go.id/berita/a"
+    server.hset(worker.inflight_key, "p1", "0\nrequest")
+    request = Request(page, meta={INFLIGHT_META: "p1", "canonical": page, "listing_date": "1 Mei 2024"})
+    response = HtmlResponse(page, body=b"<html></html>", request=request)
+    with pytest.raises(TypeError):
+        list(WorkerMiddleware(crawler).process_spider_output(response, [{"title": {"not", "json"}}]))
+    crawler.signals.send_catch_log(signals.spider_error, failure=Failure(TypeError("not JSON")), response=response,
+                                   spider=spider)
+    failures = [json.loads(f) for f in server.lrange(Keys("t", "r").source("mmc_kobar", "failures"), 0, -1)]
+    assert [(f["url"], f["listing_date"]) for f in failures] == [(page, "1 Mei 2024")]
+    assert "TypeError" in failures[0]["reason"] and not server.hexists(worker.inflight_key, "p1")
+
+
 def test_a_worker_refuses_the_writers_options_and_waits_for_a_run(redis_url, tmp_path):
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--redis", redis_url, "--full"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=os.environ)
