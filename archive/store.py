@@ -12,13 +12,14 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from sqlite_utils import Database
 
 from archive.schema import FTS
 from indonesian.dates import DateResult, strength, utc_stamp
 from indonesian.regions import gazetteer
-from indonesian.similarity import SKETCH_SIZE, containment, shingles, sketch
+from indonesian.similarity import SKETCH_SIZE, containment, shingle_array, shingles, sketch_of
 from indonesian.stemming import stem_text
 from indonesian.urls import host_of
 
@@ -34,12 +35,18 @@ ARTICLE_FIELDS = [
     "publisher_region", "places", "word_count", "parser", "release_key", "content_hash", "fetched_at",
     "warc_file", "warc_record_id",
 ]
+# json.dumps(value, ensure_ascii=False) without building an encoder on every call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 # What a page shows about an article besides its text: taken from the originating host's copy.
 PRESENTATION_FIELDS = ("author", "image_urls", "captions", "related", "tags", "source_unit", "parser")
 DATE_FIELDS = ["published_date", "published_month", "published_at", "date_text", "date_method",
                "date_confidence"]
 JSON_FIELDS = {"captions", "related", "tags", "image_urls", "election_terms", "election_types",
                "election_stages", "institutions", "regions"}
+# What the database raises for one item it refuses (text that is not valid Unicode, a value of
+# the wrong type, a broken constraint); anything else is a storage error and aborts the batch.
+ITEM_ERRORS = (UnicodeError, ValueError, TypeError, sqlite3.InterfaceError, sqlite3.IntegrityError,
+               sqlite3.ProgrammingError)
 
 
 FIND_SQL = """
@@ -86,13 +93,18 @@ def _date_strength(row: dict) -> int:
 def places_of(codes: list[str]) -> str:
     """JSON list of the regions named and every region containing them, as "code name", most
     general first (see ``archive.schema``: the ``places`` column)."""
+    return _places_of(tuple(codes or ()))
+
+
+@lru_cache(maxsize=4096)  # articles of one regency name the same few regions
+def _places_of(codes: tuple[str, ...]) -> str:
     names = gazetteer()
     found: set[str] = set()
     for code in codes or []:
         while code in names and code not in found:
             found.add(code)
             code = names[code].parent
-    return json.dumps([f"{code} {names[code].name}" for code in sorted(found)], ensure_ascii=False)
+    return _json([f"{code} {names[code].name}" for code in sorted(found)])
 
 
 def row_from_item(item: dict) -> dict:
@@ -103,7 +115,7 @@ def row_from_item(item: dict) -> dict:
         names = gazetteer()
         row["regions"] = [f"{code} {names[code].name}" for code in row["regions"] if code in names]
     for key in JSON_FIELDS:
-        row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] else "[]"
+        row[key] = _json(row[key]) if row[key] else "[]"
     if row["election_related"] is not None:
         row["election_related"] = int(bool(row["election_related"]))
     row["published_month"] = (row["published_date"] or "")[:7] or None
@@ -120,8 +132,12 @@ class ArchiveWriter:
     it (a source's fact, handed in by the crawler); a copy from a better-ranked host takes over
     the article's URL."""
 
-    def __init__(self, db: Database, run_id: str | None = None, host_rank=_any_host):
+    def __init__(self, db: Database, run_id: str | None = None, host_rank=_any_host, cache_mb: int = 64):
         self.db = db
+        # Every new article inserts at random places of the URL, release-key and sketch indexes;
+        # with SQLite's default 2 MB page cache nearly each of those is a read of the file.
+        # Memory only: durability stays WAL + synchronous=NORMAL (archive/connect.py).
+        db.execute(f"PRAGMA cache_size = -{int(cache_mb) * 1024}")
         self.run_id = run_id
         self.host_rank = host_rank
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0, "rejected": 0}
@@ -131,16 +147,26 @@ class ArchiveWriter:
         self.unresolved = {r[0] for r in db.execute("select url from failed_pages where resolved_at is null")}
 
     def write(self, items: list[dict]) -> list[str]:
-        """Apply a batch in one transaction; returns what happened to each item."""
-        outcomes = []
-        held_back, rejected = self.counts["held_back"], len(self.rejected)
+        """Apply a batch in one transaction; returns what happened to each item.
+
+        The batch is first written as a whole, without a savepoint per item: a savepoint makes
+        SQLite copy every already-changed page an item touches into its sub-journal, which cost
+        as much as the writing itself (``bench/profile_store.py``). Only when the database
+        refuses an item is that attempt rolled back and the batch written again with each item
+        in a savepoint of its own, so that the refused item alone is rejected."""
+        held_back, rejected, unresolved = self.counts["held_back"], len(self.rejected), set(self.unresolved)
         try:
-            with writing(self.db):
-                for item in items:
-                    outcomes.append(self._write_isolated(item))
+            try:
+                with writing(self.db):
+                    outcomes = [self._write_one(item) for item in items]
+            except ITEM_ERRORS:
+                # Nothing of this attempt stayed: write the batch again, item by item.
+                self.counts["held_back"], self.unresolved = held_back, set(unresolved)
+                with writing(self.db):
+                    outcomes = [self._write_isolated(item) for item in items]
         except BaseException:
             # The batch was rolled back (disk full, damaged file, I/O): nothing happened.
-            self.counts["held_back"] = held_back
+            self.counts["held_back"], self.unresolved = held_back, unresolved
             del self.rejected[rejected:]
             raise
         for outcome in outcomes:
@@ -154,8 +180,7 @@ class ArchiveWriter:
         try:
             with self.db.atomic():
                 return self._write_one(item)
-        except (UnicodeError, ValueError, TypeError, sqlite3.InterfaceError, sqlite3.IntegrityError,
-                sqlite3.ProgrammingError) as error:
+        except ITEM_ERRORS as error:
             self.rejected.append({"url": item.get("url") or item.get("fetched_url"),
                                   "reason": f"not stored: {type(error).__name__}: {error}"[:300]})
             return "rejected"
@@ -303,8 +328,8 @@ class ArchiveWriter:
 
     def _cluster(self, article_id: int, row: dict, new: bool = False) -> None:
         """Link another source's version of the same story (published within CLUSTER_DAYS)."""
-        mine = shingles(row["body"])
-        values = sketch(mine)
+        mine = shingle_array(row["body"])
+        values = mine[:SKETCH_SIZE].tolist()
         day = row["published_date"]
         if not new:
             self.db.conn.execute("delete from article_sketches where article_id = ?", [article_id])
@@ -319,6 +344,8 @@ class ArchiveWriter:
             "group by article_id having shared >= ? order by shared desc limit 3",
             [*values, start, end, row["source"], article_id, SKETCH_SIZE // 4]).fetchall()
         best, best_score = None, 0.0
+        if shared:
+            mine = set(mine.tolist())
         for candidate in shared:
             other = self._one("select id, cluster_id, body from articles where id = ?", [candidate["article_id"]])
             score = containment(mine, shingles(other["body"]))
@@ -423,6 +450,6 @@ def resketch(db: Database, chunk: int = 5000) -> int:
         while rows := db.execute("select id, body, published_date, source from articles where id > ? "
                                  "order by id limit ?", [last, chunk]).fetchall():
             for article_id, body, day, source in rows:
-                _insert_sketch(db, article_id, sketch(shingles(body)), day, source)
+                _insert_sketch(db, article_id, sketch_of(body), day, source)
             last, done = rows[-1][0], done + len(rows)
     return done
