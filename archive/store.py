@@ -138,6 +138,12 @@ class ArchiveWriter:
         # with SQLite's default 2 MB page cache nearly each of those is a read of the file.
         # Memory only: durability stays WAL + synchronous=NORMAL (archive/connect.py).
         db.execute(f"PRAGMA cache_size = -{int(cache_mb) * 1024}")
+        # Pages copied from the WAL into the file every 40 MB instead of every 4 MB: an index page
+        # rewritten by many batches is copied once (and synced once) per checkpoint.
+        db.execute("PRAGMA wal_autocheckpoint = 10000")
+        # A bulk load killed before its end left indexes and full-text entries to make: made now.
+        finish_bulk_load(db)
+        self.bulk_loading = False
         self.run_id = run_id
         self.host_rank = host_rank
         self.counts = {"new": 0, "updated": 0, "unchanged": 0, "aliased": 0, "held_back": 0, "rejected": 0}
@@ -145,6 +151,21 @@ class ArchiveWriter:
         self.reader = db.conn.cursor()
         self.reader.row_factory = sqlite3.Row
         self.unresolved = {r[0] for r in db.execute("select url from failed_pages where resolved_at is null")}
+
+    @contextmanager
+    def bulk(self):
+        """A large load (a first crawl, a rebuilt archive): the indexes the writer does not read
+        and the full-text entries are made once at the end instead of row by row, as
+        ``insert_all`` followed by ``create_index`` and ``enable_fts`` would
+        (:func:`start_bulk_load`). Every batch is still its own committed transaction; until the
+        end, searches and facets of the archive are incomplete."""
+        start_bulk_load(self.db)
+        self.bulk_loading = True
+        try:
+            yield self
+        finally:
+            self.bulk_loading = False
+            finish_bulk_load(self.db)
 
     def write(self, items: list[dict]) -> list[str]:
         """Apply a batch in one transaction; returns what happened to each item.
@@ -241,7 +262,8 @@ class ArchiveWriter:
         if existing is None:
             row.update(first_seen_at=now, last_seen_at=now, version=1)
             article_id = self._insert("articles", row)
-            self._index("articles", article_id, row)
+            if not self.bulk_loading:
+                self._index("articles", article_id, row)
             self._stem(article_id, row, new=True)
             self._regions(article_id, item, new=True)
             self._cluster(article_id, row, new=True)
@@ -366,7 +388,8 @@ class ArchiveWriter:
         stems = {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}
         if new:
             self._insert("article_stems", stems)
-            self._index("article_stems", article_id, stems)
+            if not self.bulk_loading:
+                self._index("article_stems", article_id, stems)
         else:
             self.db.conn.execute("update article_stems set stem = ? where id = ?", [stems["stem"], article_id])
 
@@ -376,6 +399,63 @@ class ArchiveWriter:
         self.unresolved.discard(url)
         self.db.execute("update failed_pages set resolved_at = ? where url = ? and resolved_at is null",
                         [now, url])
+
+
+BULK_LOAD_KEY = "bulk_load"
+# The indexes the writer reads while it writes (FIND_SQL, the story look-up, updates by article):
+# kept during a bulk load. Every other index of these tables is dropped and made again at its end.
+BULK_KEPT_INDEXES = {("articles", ("url",)), ("articles", ("release_key",))}
+BULK_TABLES = ("articles", "article_regions")
+
+
+def start_bulk_load(db: Database) -> None:
+    """Drop what a bulk load makes at its end, in one transaction that also records it (in
+    ``archive_meta``, key ``bulk_load``: the SQL of every index and full-text trigger dropped).
+    A load killed half-way is finished by the next writer that opens the archive
+    (:func:`finish_bulk_load`); a load started again over an unfinished one continues it."""
+    with writing(db):
+        if db.execute("select 1 from archive_meta where key = ?", [BULK_LOAD_KEY]).fetchone():
+            return
+        dropped = []
+        marks = ", ".join("?" * len(BULK_TABLES))
+        for name, table, sql in db.execute(
+                f"select name, tbl_name, sql from sqlite_master where type = 'index' and sql is not null "
+                f"and tbl_name in ({marks}) order by name", BULK_TABLES).fetchall():
+            columns = tuple(r[2] for r in db.execute(f"pragma index_info([{name}])"))
+            if (table, columns) not in BULK_KEPT_INDEXES:
+                dropped.append(["index", name, sql])
+        # The full-text triggers (updates and deletes of indexed text): the index is rebuilt
+        # from the rows at the end, so nothing may edit it meanwhile.
+        fts_tables = list(FTS)
+        dropped += [["trigger", name, sql] for name, sql in db.execute(
+            f"select name, sql from sqlite_master where type = 'trigger' and tbl_name in "
+            f"({', '.join('?' * len(fts_tables))}) order by name", fts_tables).fetchall()]
+        db.execute("insert into archive_meta (key, value) values (?, ?)", [BULK_LOAD_KEY, json.dumps(dropped)])
+        for kind, name, _ in dropped:
+            db.execute(f"drop {kind} [{name}]")
+
+
+def finish_bulk_load(db: Database) -> bool:
+    """Make what :func:`start_bulk_load` dropped, rebuild both full-text indexes from the rows
+    (articles written meanwhile were not indexed), in one transaction. False when no bulk load
+    was under way."""
+    recorded = db["archive_meta"].exists() and db.execute(
+        "select value from archive_meta where key = ?", [BULK_LOAD_KEY]).fetchone()
+    if not recorded:
+        return False
+    with writing(db):
+        dropped = json.loads(recorded[0])
+        for kind, name, sql in dropped:
+            if not db.execute("select 1 from sqlite_master where type = ? and name = ?", [kind, name]).fetchone():
+                db.execute(sql)
+        for table in FTS:
+            db.execute(f"insert into [{table}_fts] ([{table}_fts]) values ('rebuild')")
+        if db.execute("select 1 from sqlite_master where name = 'sqlite_stat1'").fetchone():
+            for kind, name, _ in dropped:
+                if kind == "index":
+                    db.execute(f"analyze [{name}]")
+        db.execute("delete from archive_meta where key = ?", [BULK_LOAD_KEY])
+    return True
 
 
 def mark_removed(db: Database, url: str) -> bool:

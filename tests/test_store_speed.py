@@ -77,3 +77,101 @@ def test_cached_stems_equal_pystemmer_on_every_replica_text():
         text = f"{story.title} {story.body}"
         words = dict.fromkeys(text.lower().translate(PUNCTUATION).split())
         assert stem_text(text) == " ".join(dict.fromkeys(stemmer.stemWords(list(words))))
+
+
+KILLED_LOAD = """
+import os, signal, sys
+from archive.connect import open_archive
+from archive.store import ArchiveWriter
+from bench.synth import synthetic_items
+db = open_archive(sys.argv[1], migrate=True)
+writer = ArchiveWriter(db, "bulk")
+items = list(synthetic_items(90))
+with writer.bulk():
+    for start in range(0, 60, 20):
+        writer.write(items[start:start + 20])
+    os.kill(os.getpid(), signal.SIGKILL)  # half-way: three batches committed, nothing finished
+"""
+
+
+def _shape(db) -> list:
+    return db.execute("select type, name, sql from sqlite_master where type in ('index', 'trigger') "
+                      "order by name").fetchall()
+
+
+def test_a_bulk_load_killed_half_way_is_finished_by_the_next_writer(tmp_path):
+    import subprocess
+    import sys
+
+    from archive.connect import open_archive
+    from archive.store import ArchiveWriter
+    from bench.synth import synthetic_items
+
+    path = tmp_path / "archive.db"
+    shape = _shape(open_archive(path, migrate=True))
+    killed = subprocess.run([sys.executable, "-c", KILLED_LOAD, str(path)], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    db = open_archive(path)
+    assert db.execute("select count(*) from articles").fetchone()[0] == 60
+    assert len(_shape(db)) < len(shape)  # indexes and full-text triggers still dropped
+    assert db.execute("select count(*) from archive_meta where key = 'bulk_load'").fetchone()[0] == 1
+    assert db.execute("select count(*) from articles_fts where articles_fts match 'pemerintah'").fetchone()[0] == 0
+    writer = ArchiveWriter(db, "next run")  # finishes the load before it writes
+    assert _shape(db) == shape
+    assert db.execute("select count(*) from archive_meta where key = 'bulk_load'").fetchone()[0] == 0
+    for table in ("articles", "article_stems"):
+        db.execute(f"insert into {table}_fts({table}_fts) values ('integrity-check')")
+    matching = "select count(*) from articles where id in (select rowid from articles_fts where articles_fts match ?)"
+    everything = db.execute("select count(*) from articles where body like '%pemerintah%'").fetchone()[0]
+    assert db.execute(matching, ["pemerintah"]).fetchone()[0] == everything > 0
+    stemmed = db.execute("select count(*) from article_stems where ' ' || stem || ' ' like '% perintah %'").fetchone()[0]
+    assert db.execute("select count(*) from article_stems_fts where article_stems_fts match 'perintah'"
+                      ).fetchone()[0] == stemmed > 0
+    # The next run writes normally: indexed at once, and an update re-indexed by the triggers.
+    items = list(synthetic_items(90))
+    assert writer.write(items[60:]) == ["new"] * 30
+    changed = {**items[0], "body": items[0]["body"] + " Kalimat baru tentang zyxkata.", "content_hash": "x"}
+    assert writer.write([changed]) == ["updated"]
+    db.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
+    assert db.execute(matching, ["zyxkata"]).fetchone()[0] == 1
+
+
+def test_a_bulk_load_gives_the_archive_of_a_plain_load(tmp_path):
+    from archive.connect import open_archive
+    from archive.store import ArchiveWriter
+    from bench.synth import synthetic_items
+
+    items = list(synthetic_items(120))
+    copy = {**items[7], "url": items[7]["url"] + "-copy"}  # same release: an alias
+    changed = {**items[3], "body": items[3]["body"] + " Tambahan.", "content_hash": "changed"}
+    dumps = []
+    for bulk in (False, True):
+        db = open_archive(tmp_path / f"{bulk}.db", migrate=True)
+        writer = ArchiveWriter(db, "test")
+        with writer.bulk() if bulk else _nothing():
+            for start in range(0, 120, 40):
+                writer.write(items[start:start + 40])
+            writer.write([copy, changed])
+        # Everything but the clock's times (first and last seen).
+        columns = ", ".join(c for c in db["articles"].columns_dict if not c.endswith("_seen_at"))
+        dumps.append([
+            _shape(db),
+            db.execute(f"select {columns} from articles order by id").fetchall(),
+            db.execute("select * from article_versions order by id").fetchall(),
+            db.execute("select url, article_id, host from article_aliases order by url").fetchall(),
+            db.execute("select * from article_stems order by id").fetchall(),
+            db.execute("select * from article_sketches order by rowid").fetchall(),
+            db.execute("select * from article_regions order by 1, 2").fetchall(),
+            db.execute("select rowid, * from articles_fts where articles_fts match 'tambahan OR pemerintah' "
+                       "order by rowid").fetchall(),
+            db.execute("select rowid from article_stems_fts where article_stems_fts match 'perintah' "
+                       "order by rowid").fetchall(),
+        ])
+    assert dumps[0] == dumps[1]
+    assert dumps[0][3] and dumps[0][2]  # the copy and the version were written
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
