@@ -249,6 +249,8 @@ class ArchiveWriter:
         done = [item["url"], *(item.get("aliases") or [])]
         self.db.conn.executemany("update frontier set done_at = ?, outcome = 'stored' where url = ? "
                                  "and done_at is null", [(now, url) for url in done])
+        if not item.get("discovered"):
+            return
         self.db.conn.executemany(
             "insert into frontier (url, source, found_on, found_at) select ?, ?, ?, ? where not exists "
             "(select 1 from articles where url = ?) and not exists (select 1 from article_aliases where url = ?) "
@@ -360,10 +362,12 @@ class ArchiveWriter:
             return
         start, end = (str(date.fromisoformat(day) + timedelta(days=d)) for d in (-CLUSTER_DAYS, CLUSTER_DAYS))
         marks = ", ".join("?" * len(values))
+        # Ties on the count go to the newest article: the order SQLite 3.40 gave them when the
+        # query said only "shared desc" (checked on 300 random look-ups), now stated.
         shared = self.reader.execute(
             f"select article_id, count(*) as shared from article_sketches where hash in ({marks}) "
             "and day between ? and ? and source != ? and article_id != ? "
-            "group by article_id having shared >= ? order by shared desc limit 3",
+            "group by article_id having shared >= ? order by shared desc, article_id desc limit 3",
             [*values, start, end, row["source"], article_id, SKETCH_SIZE // 4]).fetchall()
         best, best_score = None, 0.0
         if shared:
