@@ -180,11 +180,12 @@ def bench_store(args, work: Path, rows: list, state: dict) -> None:
     from archive.connect import open_archive
     from archive.schema import FTS, TABLES
     from archive.store import ArchiveWriter, row_from_item
+    from bench.profile_store import fuller_baseline, writer_rate
     from bench.synth import synthetic_items
 
     items = list(synthetic_items(args.store_rows))
     plain = [row_from_item(i) for i in items]
-    project, baseline = [], []
+    project, baseline, bulk, fuller = [], [], [], []
     for attempt in range(args.repeat):
         db = open_archive(str(work / f"store-{attempt}.db"), migrate=True)
         writer = ArchiveWriter(db, "bench")
@@ -206,9 +207,21 @@ def bench_store(args, work: Path, rows: list, state: dict) -> None:
                                     tokenize=FTS["articles"]["tokenize"])
         baseline.append(len(items) / (time.perf_counter() - started))
         bare.close()
+        # The writer's bulk load (indexes and full-text made once at the end: a first build), and
+        # a sqlite-utils user filling every table the store fills, from rows computed beforehand.
+        bulk.append(writer_rate(items, str(work / f"store-bulk-{attempt}.db"), bulk=True))
+        fuller.append(fuller_baseline(items, str(work / f"store-fuller-{attempt}.db"),
+                                      str(work / f"store-{attempt}.db")))
     rows.append(row("store", "articles/s", project,
                     "sqlite-utils insert_all + same indexes + enable_fts (same columns)", baseline,
                     rows_written=len(items), target="ratio >= 0.5"))
+    rows.append(row("store_bulk_load", "articles/s", bulk,
+                    "sqlite-utils insert_all + same indexes + enable_fts (same columns)", baseline,
+                    rows_written=len(items)))
+    rows.append(row("store_vs_every_table", "articles/s", project,
+                    "sqlite-utils filling every table the store fills (articles, stems, regions, "
+                    "sketches; same indexes and both full-text indexes) from precomputed rows", fuller,
+                    rows_written=len(items)))
 
 
 def bench_reparse(args, work: Path, rows: list, state: dict) -> None:
