@@ -16,6 +16,7 @@ import datasette.database as datasette_database
 from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, table_mask
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
 from archive.search_plan import (
     FTS_CLAUSE,
@@ -63,6 +64,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
     async def execute(sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
                       log_sql_errors=True):
         async def compute():
+            if (counted := await _count_from_memory(database, sql, params)) is not None:
+                return counted
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
@@ -82,6 +85,49 @@ def serve_reads(database, cache: VersionedCache) -> None:
 
     execute.versioned_cache = cache
     database.execute = execute
+
+
+COUNT_ALL = "select count(*) from articles"
+COUNT_WHERE = "select count(*) from articles where "
+
+
+async def _count_from_memory(database, sql: str, params):
+    """The articles table's exact count (whole, or under a search and filters on the facet
+    columns) from the facet columns in memory (archive/facet_columns.py), as Datasette's
+    Results; None where they cannot answer it (then SQLite does)."""
+    sql = sql.strip()
+    if sql != COUNT_ALL and not (sql.startswith(COUNT_WHERE) and isinstance(params, dict)):
+        return None
+    where = covered_where(sql) if sql != COUNT_ALL else None
+    if sql != COUNT_ALL and where is None:
+        return None
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if snapshot is None:
+        return None
+
+    def count(conn, snapshot):
+        if where is None:
+            return snapshot.size
+        mask = table_mask(conn, snapshot, where, params)
+        return None if mask is None else int(mask.sum())
+
+    found = await answered(database, snapshot, count)
+    if found is None:
+        return None
+    return datasette_database.Results([_CountRow(found)], False, [("count(*)",)])
+
+
+class _CountRow(tuple):
+    """One row of ``select count(*)``: Datasette reads it by position and by name."""
+
+    def __new__(cls, value):
+        return super().__new__(cls, (value,))
+
+    def __getitem__(self, key):
+        return super().__getitem__(0 if key == "count(*)" else key)
+
+    def keys(self):
+        return ["count(*)"]
 
 
 async def _execute_longer(database, sql, params, time_limit_ms: int):

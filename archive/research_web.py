@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, search_mask
 from archive.facets import FacetCounter
 from archive.query_cache import version_of
 from archive.research import (
@@ -129,13 +130,13 @@ async def research_search(datasette, request):
                 "database": name, "base": base, "rows": None}, request=request), status=400)
         return Response.json({"ok": False, "errors": errors}, status=400)
     if fmt == "csv":
-        total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+        total = await _total(db, search)
         return _csv_export(db, search, await _is_broad(db, total))
     if fmt == "atom":
         return await _feed(datasette, request, db, search, args)
     size = _page_size(request)
     after = request.args.get("_next") or None
-    total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+    total = await _total(db, search)
     sql, params = page_sql(search, size, after, broad=await _is_broad(db, total))
     rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     next_token = None
@@ -169,6 +170,34 @@ def _provinces() -> list[str]:
 
 EXPORT_COLUMNS = ["id", "published_date", "published_at", "source", "title", "url", "author", "election_related",
                   "election_types", "election_stages", "institutions", "places", "word_count", "body"]
+
+
+async def _total(db, search: Search) -> int:
+    """The exact number of matches: from the facet columns in memory (archive/facet_columns.py)
+    when they hold the archive's current version and every part of the search, else SQLite."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is not None:
+        def count(conn, snapshot):
+            mask = search_mask(conn, snapshot, search)
+            return None if mask is None else int(mask.sum())
+
+        found = await answered(db, snapshot, count)
+        if found is not None:
+            return found
+    return (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+
+
+async def _attention_from_memory(db, search: Search):
+    """(TOTALS_SQL's rows, attention_sql's rows) from the facet columns in memory, or None."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is None:
+        return None
+
+    def count(conn, snapshot):
+        mask = search_mask(conn, snapshot, search)
+        return None if mask is None else (snapshot.month_source_counts(None), snapshot.month_source_counts(mask))
+
+    return await answered(db, snapshot, count)
 
 
 async def _is_broad(db, total: int) -> bool:
@@ -205,7 +234,7 @@ def _csv_export(db, search: Search, broad: bool):
 async def _feed(datasette, request, db, search: Search, args: dict):
     from datasette.utils.asgi import Response
 
-    total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+    total = await _total(db, search)
     rows = (await db.execute(*export_sql(search, None, FEED_SIZE, await _is_broad(db, total)),
                              custom_time_limit=30000)).rows
     feed_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari.atom"), args))
@@ -245,8 +274,12 @@ async def research_attention(datasette, request):
                 "errors": errors, "args": _args(request), "choices": choices, "provinces": _provinces(),
                 "database": name, "base": datasette.urls.path("/-/cari"), "rows": None}, request=request),
             status=400)
-    totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
-    matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    counted = await _attention_from_memory(db, search)
+    if counted is None:
+        totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
+        matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    else:
+        totals, matches = counted
     rows = zero_filled(attention_rows(totals, matches), search)
     if fmt == "csv":
         buffer = io.StringIO()

@@ -1,0 +1,382 @@
+"""The facet columns of every article, in memory, once per version of the archive: exact counts,
+facets and attention over time of a question asked for the first time.
+
+At 1,000,000 articles the exact total, facets and monthly counts of a broad search ("pilkada":
+227,500 matches) read every matching row, or scan a 1,000,000-entry index once per facet:
+seconds for each new question (``bench/load.py --distinct``). The answers kept per version
+(``archive.query_cache``) only help the second time a question is asked. Here the nine facet
+columns of the articles table, and each article's place in the newest-first order, are read
+once per version of the archive into arrays of small integer codes (about 50 bytes an
+article). A question then costs what its full-text index lookups cost (the matching ids, a few
+ms per 100,000) plus array arithmetic over the codes:
+
+- a search's matches become a mask over the articles (ids -> positions by binary search);
+  AND / OR / NOT are the mask's &, |, ~; a column filter is a look-up table over the codes;
+- counting a facet is a ``bincount`` of the masked codes (an array column's code stands for its
+  text, whose values are added up per distinct text, as ``archive.facets.add_up`` does).
+
+Exact, never stale: a snapshot is read inside one read transaction and carries the archive's
+version (``archive.query_cache.version_of``: SQLite's ``data_version``, which changes on every
+commit by any connection). A question is answered from it only when the version read before
+*and after* its own index lookups equals the snapshot's; anything else (a commit since, a filter
+this module does not know, a value it cannot compare exactly as SQLite would) returns None and
+the caller asks SQLite as before. After a commit the next request starts a new snapshot in the
+background and is answered by SQLite meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from archive.query_cache import version_of
+
+SCALAR_COLUMNS = ("source", "published_month", "election_related", "focus_stage", "date_confidence")
+ARRAY_COLUMNS = ("election_types", "election_stages", "institutions", "places")
+COLUMNS = SCALAR_COLUMNS + ARRAY_COLUMNS
+INTEGER_COLUMNS = {"election_related"}  # INTEGER affinity: a text parameter that is an integer compares as one
+FACET_INDEX = "idx_articles_facet_columns"  # m014: the nine columns, read without the articles' text
+# The form of every sort_key (archive/schema.py GENERATED): date, "|", 12-digit id. Date filters
+# on sort_key reduce to the date only when every key has it (checked per snapshot).
+SORT_KEY = re.compile(r"^(?P<date>.{10})\|\d{12}$")
+
+
+def _ids(text: str | None) -> np.ndarray:
+    """A comma-separated list of integers (SQLite's group_concat) as an array."""
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.array(text.split(","), dtype=np.int64)
+
+
+def _flat_items(text) -> tuple | None:
+    """The distinct items of a JSON array of scalars, as ``json_each`` yields their values; None
+    when the text is not such an array (then SQLite's answer is not reproduced here)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                              for v in value):
+        return None
+    return tuple(dict.fromkeys(value))
+
+
+@dataclass
+class Snapshot:
+    """The facet columns of one version of the archive."""
+
+    version: int
+    ids: np.ndarray  # article ids, ascending
+    codes: dict[str, np.ndarray]  # column -> code per article (-1: null)
+    values: dict[str, list]  # column -> value of each code (an array column: its JSON text)
+    items: dict[str, list[tuple]]  # array column -> items of each code's text
+    date_code: np.ndarray | None  # per article: index into dates (the sort_key's date), or None
+    dates: list[str]
+    region_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def mask_of_ids(self, rowids: np.ndarray) -> np.ndarray:
+        """The articles among ``rowids`` (ids that are no article, e.g. an index entry of a row
+        since deleted, are left out, as ``id in (...)`` leaves them out)."""
+        mask = np.zeros(self.size, dtype=bool)
+        if len(rowids) and self.size:
+            positions = np.minimum(np.searchsorted(self.ids, rowids), self.size - 1)
+            mask[positions[self.ids[positions] == rowids]] = True
+        return mask
+
+    def equal(self, column: str, wanted: list) -> np.ndarray | None:
+        """Mask of ``column = v`` for any v in ``wanted``, as SQLite compares (None: cannot say)."""
+        lookup = np.zeros(len(self.values[column]) + 1, dtype=bool)  # last entry: code -1 (null)
+        for value in wanted:
+            value = _as_stored(column, value)
+            if value is _UNKNOWN:
+                return None
+            for code, stored in enumerate(self.values[column]):
+                if type(stored) is type(value) and stored == value:
+                    lookup[code] = True
+        return lookup[self.codes[column]]
+
+    def contains(self, column: str, value) -> np.ndarray | None:
+        """Mask of ``exists (select 1 from json_each(column) where value = ?)``."""
+        if column not in self.items or not isinstance(value, str):
+            return None
+        lookup = np.zeros(len(self.items[column]) + 1, dtype=bool)
+        for code, items in enumerate(self.items[column]):
+            lookup[code] = value in items  # a text equals only a text, as in SQLite
+        return lookup[self.codes[column]]
+
+    def date_between(self, low: str, high: str) -> np.ndarray | None:
+        """Mask of ``sort_key between low and high`` for the research search's bounds (a date
+        ``YYYY-MM-DD``, and a date followed by ``|~``)."""
+        if self.date_code is None or len(low) != 10 or not (len(high) == 12 and high.endswith("|~")):
+            return None
+        first = int(np.searchsorted(np.array(self.dates), low, side="left"))
+        last = int(np.searchsorted(np.array(self.dates), high[:10], side="right"))
+        return (self.date_code >= first) & (self.date_code < last)
+
+    def counts(self, mask: np.ndarray | None, specs: list[tuple[str, str]]) -> dict[tuple[str, str], Counter]:
+        """Facet counts over the masked articles (all when None): per value, the articles whose
+        column holds it (an array's value counted once per article, like Datasette's)."""
+        out = {}
+        for spec in specs:
+            column = spec[1]
+            codes = self.codes[column] if mask is None else self.codes[column][mask]
+            per_code = np.bincount(codes[codes >= 0], minlength=len(self.values[column]))
+            counter = Counter()
+            for code in np.flatnonzero(per_code):
+                number = int(per_code[code])
+                if spec[0] == "column":
+                    counter[self.values[column][code]] += number
+                else:
+                    for item in self.items[column][code]:
+                        counter[item] += number
+            out[spec] = counter
+        return out
+
+    def month_source_counts(self, mask: np.ndarray | None) -> list[tuple[str, str, int]]:
+        """(month, source, articles) of the masked articles with a month, as ``group by 1, 2``."""
+        months, sources = self.codes["published_month"], self.codes["source"]
+        keep = (months >= 0) if mask is None else (mask & (months >= 0))
+        width = len(self.values["source"]) + 1
+        combined = months[keep].astype(np.int64) * width + (sources[keep] + 1)
+        per_pair = np.bincount(combined, minlength=len(self.values["published_month"]) * width)
+        out = []
+        for pair in np.flatnonzero(per_pair):
+            month, source = divmod(int(pair), width)
+            out.append((self.values["published_month"][month],
+                        self.values["source"][source - 1] if source else None, int(per_pair[pair])))
+        return out
+
+
+_UNKNOWN = object()
+
+
+def _as_stored(column: str, value):
+    """A parameter as SQLite compares it with the column (affinity), or _UNKNOWN."""
+    if column in INTEGER_COLUMNS:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,18}", value):
+            return int(value)
+        return _UNKNOWN
+    return value if isinstance(value, str) else _UNKNOWN
+
+
+def read_snapshot(path: str | Path, version: int) -> Snapshot | None:
+    """Every article's facet columns, read in one read transaction on a connection of its own;
+    None when the archive changed while it was read (or is not shaped for it)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        names = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
+        if FACET_INDEX not in names:
+            return None
+        conn.execute("begin")
+        values: dict[str, list] = {}
+        for column in COLUMNS:
+            values[column] = [r[0] for r in conn.execute(
+                f"select distinct [{column}] from articles where [{column}] is not null order by 1")]
+        # Codes assigned in SQL (a temporary table of each column's values), so the scan of the
+        # facet index returns one text of integers instead of a million rows of Python objects.
+        for column in COLUMNS:
+            conn.execute(f"create temp table if not exists [code_{column}] (value primary key, code integer)")
+            conn.execute(f"delete from temp.[code_{column}]")
+            conn.executemany(f"insert into temp.[code_{column}] values (?, ?)",
+                             [(v, c) for c, v in enumerate(values[column])])
+        joined = " ".join(f"left join temp.[code_{c}] c{n} on c{n}.value = a.[{c}]" for n, c in enumerate(COLUMNS))
+        fields = " || ',' || ".join(["a.rowid", *(f"ifnull(c{n}.code, -1)" for n in range(len(COLUMNS)))])
+        text = conn.execute(f"select group_concat({fields}) from articles a indexed by {FACET_INDEX} {joined}"
+                            ).fetchone()[0]
+        table = _ids(text).reshape(-1, len(COLUMNS) + 1)
+        order = np.argsort(table[:, 0], kind="stable")
+        table = table[order]
+        ids = table[:, 0].copy()
+        codes = {c: table[:, n + 1].astype(np.int32) for n, c in enumerate(COLUMNS)}
+        items: dict[str, list[tuple]] = {}
+        for column in ARRAY_COLUMNS:
+            parsed = [_flat_items(text) for text in values[column]]
+            if any(p is None for p in parsed):
+                continue  # a text json_each would read otherwise: this column's filters go to SQLite
+            items[column] = parsed
+        date_code, dates = _dates(conn, ids)
+        conn.execute("commit")
+    finally:
+        conn.close()
+    if version_of(path) != version:
+        return None
+    return Snapshot(version, ids, codes, values, items, date_code, dates)
+
+
+def _dates(conn, ids: np.ndarray) -> tuple[np.ndarray | None, list[str]]:
+    """Each article's sort_key date as a code into the sorted distinct dates (None: some
+    sort_key is not of the form date|id, so date ranges are left to SQLite)."""
+    per_date = conn.execute("select substr(sort_key, 1, 10), count(*), min(length(sort_key)), max(length(sort_key)), "
+                            "sum(substr(sort_key, 11, 1) != '|') from articles indexed by idx_articles_sort_key "
+                            "group by 1 order by 1").fetchall()
+    if any(low != 23 or high != 23 or bad for _, _, low, high, bad in per_date):
+        return None, []
+    ordered = _ids(conn.execute("select group_concat(rowid) from (select rowid from articles "
+                                "indexed by idx_articles_sort_key order by sort_key)").fetchone()[0])
+    if len(ordered) != len(ids):
+        return None, []
+    in_order = np.repeat(np.arange(len(per_date), dtype=np.int32), [n for _, n, *_ in per_date])
+    date_code = np.empty(len(ids), dtype=np.int32)
+    date_code[np.searchsorted(ids, ordered)] = in_order
+    return date_code, [d for d, *_ in per_date]
+
+
+class FacetColumns:
+    """The current snapshot of each archive file, read again in the background after a commit."""
+
+    def __init__(self):
+        self._snapshots: dict[str, Snapshot] = {}
+        self._reading: dict[str, asyncio.Future] = {}
+
+    def _start(self, path: str, version: int) -> asyncio.Future:
+        task = self._reading.get(path)
+        if task is None or task.done():
+            async def read():
+                snapshot = await asyncio.to_thread(read_snapshot, path, version)
+                if snapshot is not None:
+                    self._snapshots[path] = snapshot
+                return snapshot
+
+            task = self._reading[path] = asyncio.ensure_future(read())
+        return task
+
+    async def ready(self, path: str | None) -> Snapshot | None:
+        """The snapshot of the archive's current version, read now if need be (server start)."""
+        version = version_of(path) if path else None
+        if version is None:
+            return None
+        snapshot = self._snapshots.get(path)
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        return await self._start(path, version)
+
+    def current(self, path: str | None) -> Snapshot | None:
+        """The snapshot of the archive's current version, or None (and one is read in the
+        background, for the requests after this one)."""
+        version = version_of(path) if path else None
+        if version is None:
+            return None
+        snapshot = self._snapshots.get(path)
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        self._start(path, version)
+        return None
+
+
+COLUMNS_IN_MEMORY = FacetColumns()
+
+
+async def answered(database, snapshot: Snapshot, question) -> object | None:
+    """``question(conn, snapshot)`` on one of Datasette's read connections, its answer kept only
+    if no commit happened since the snapshot was read (versions compared before and after)."""
+    def run(conn):
+        if version_of(database.path) != snapshot.version:
+            return None
+        answer = question(conn, snapshot)
+        if version_of(database.path) != snapshot.version:
+            return None
+        return answer
+
+    return await database.execute_fn(run)
+
+
+def fts_mask(conn, snapshot: Snapshot, table: str, match_sql: str, params) -> np.ndarray:
+    """Mask of the articles whose id the full-text index ``table`` returns for the match."""
+    text = conn.execute(f"select group_concat(rowid) from [{table}] where [{table}] match {match_sql}",
+                        params).fetchone()[0]
+    return snapshot.mask_of_ids(_ids(text))
+
+
+def region_mask(conn, snapshot: Snapshot, code: str) -> np.ndarray:
+    """Articles naming the region or a place inside it (the research search's region filter),
+    kept with the snapshot: the same for every question about that region."""
+    with snapshot.lock:
+        found = snapshot.region_masks.get(code)
+    if found is None:
+        text = conn.execute("select group_concat(article_id) from (select distinct article_id from article_regions "
+                            "where code = ? or (code > ? and code < ?))", [code, code + ".", code + "/"]).fetchone()[0]
+        found = snapshot.mask_of_ids(np.unique(_ids(text)))
+        with snapshot.lock:
+            snapshot.region_masks[code] = found
+    return found
+
+
+def search_mask(conn, snapshot: Snapshot, search) -> np.ndarray | None:
+    """Mask of the articles ``archive.research.Search.where()`` selects, or None where this
+    module cannot reproduce a part of it exactly."""
+    from archive.research import Leaf, _date_bound, _fts_literal, parse
+
+    def of(tree):
+        if tree is None:
+            return np.ones(snapshot.size, dtype=bool)
+        if isinstance(tree, Leaf):
+            table = "article_stems_fts" if tree.kind == "stems" else "articles_fts"
+            return fts_mask(conn, snapshot, table, "?", [_fts_literal(tree.words, tree.kind == "phrase")])
+        parts = [of(child) for child in tree.children]
+        if any(p is None for p in parts):
+            return None
+        if tree.op == "not":
+            return ~parts[0]
+        combined = parts[0].copy()
+        for part in parts[1:]:
+            combined = combined & part if tree.op == "and" else combined | part
+        return combined
+
+    masks = [of(parse(search.q))]
+    if search.date_from or search.date_to:
+        masks.append(snapshot.date_between(
+            _date_bound(search.date_from, "from") if search.date_from else "0001-01-01",
+            (_date_bound(search.date_to, "to") if search.date_to else "9999-12-31") + "|~"))
+    if search.source:
+        masks.append(snapshot.equal("source", [search.source]))
+    if search.region:
+        masks.append(region_mask(conn, snapshot, search.region))
+    if search.type:
+        masks.append(snapshot.contains("election_types", search.type))
+    if search.stage:
+        masks.append(snapshot.equal("focus_stage", [search.stage]) if search.stage_column == "focus_stage"
+                     else snapshot.contains("election_stages", search.stage))
+    if search.mentions:
+        masks.append(snapshot.contains("election_stages", search.mentions))
+    if any(m is None for m in masks):
+        return None
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = mask & other
+    return mask
+
+
+def table_mask(conn, snapshot: Snapshot, where: str, params: dict) -> np.ndarray | None:
+    """Mask of a WHERE of the articles table page that ``archive.search_plan.covered_where``
+    accepts (its search and its filters on facet columns), or None."""
+    from archive.search_plan import COLUMN_FILTER, FTS_CLAUSE
+
+    mask = None
+    for part in where.split(" and "):
+        if part == FTS_CLAUSE:
+            found = fts_mask(conn, snapshot, "articles_fts", "escape_fts(?)", [params["search"]])
+        else:
+            filtered = COLUMN_FILTER.match(part)
+            names = re.findall(r":(\w+)", part)
+            if not filtered or filtered["column"] not in snapshot.codes or any(n not in params for n in names):
+                return None
+            found = snapshot.equal(filtered["column"], [params[n] for n in names])
+        if found is None:
+            return None
+        mask = found if mask is None else mask & found
+    return mask
