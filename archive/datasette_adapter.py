@@ -19,12 +19,15 @@ from datasette.utils.asgi import AsgiStream
 from archive.facet_columns import COLUMNS_IN_MEMORY, answered, table_mask
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
 from archive.search_plan import (
+    BROAD_SHARE,
     FTS_CLAUSE,
+    MOST_SHARE,
     broad,
     counted_sql,
     covered_where,
     faster_page,
     searched_page,
+    share,
 )
 
 __all__ = ["Facet", "serve_reads", "facet_columns", "foreign_key_labels", "streaming_response"]
@@ -69,7 +72,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
-                planned = faster_page(page, await broad(database, FTS_CLAUSE, params))
+                matching = await share(database, FTS_CLAUSE, params)
+                planned = faster_page(page, matching >= BROAD_SHARE, matching >= MOST_SHARE)
             elif searched and sql.startswith("select count(*) from articles where ") and (
                     where := covered_where(sql)) and await broad(database, where, params):
                 planned = counted_sql(where)

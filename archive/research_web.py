@@ -19,6 +19,7 @@ from archive.facets import FacetCounter
 from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
+    MOST_SHARE,
     TOTALS_SQL,
     QueryError,
     Search,
@@ -131,13 +132,13 @@ async def research_search(datasette, request):
         return Response.json({"ok": False, "errors": errors}, status=400)
     if fmt == "csv":
         total = await _total(db, search)
-        return _csv_export(db, search, await _is_broad(db, total))
+        return _csv_export(db, search, *await _plan(db, total))
     if fmt == "atom":
         return await _feed(datasette, request, db, search, args)
     size = _page_size(request)
     after = request.args.get("_next") or None
     total = await _total(db, search)
-    sql, params = page_sql(search, size, after, broad=await _is_broad(db, total))
+    sql, params = page_sql(search, size, after, *await _plan(db, total))
     rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     next_token = None
     if len(rows) > size:
@@ -200,14 +201,15 @@ async def _attention_from_memory(db, search: Search):
     return await answered(db, snapshot, count)
 
 
-async def _is_broad(db, total: int) -> bool:
-    """Whether a good share of the archive matches (``archive.research.BROAD_SHARE``); the
+async def _plan(db, total: int) -> tuple[bool, bool]:
+    """Whether a good share of the archive matches (``archive.research.BROAD_SHARE``: walk by
+    date) and whether most of it does (``MOST_SHARE``: look each article up in the index); the
     largest id stands in for the number of articles (one index look-up)."""
     largest = (await db.execute("select max(id) from articles")).first()[0] or 0
-    return total >= BROAD_SHARE * largest
+    return total >= BROAD_SHARE * largest, total >= MOST_SHARE * largest
 
 
-def _csv_export(db, search: Search, broad: bool):
+def _csv_export(db, search: Search, broad: bool, most: bool):
     """Every match, streamed a chunk at a time in the one newest-first order: nothing capped."""
 
     async def stream(writer):
@@ -216,7 +218,7 @@ def _csv_export(db, search: Search, broad: bool):
         out.writerow(EXPORT_COLUMNS)
         after = None
         while True:
-            sql, params = export_sql(search, after, EXPORT_CHUNK, broad)
+            sql, params = export_sql(search, after, EXPORT_CHUNK, broad, most)
             rows = (await db.execute(sql, params, custom_time_limit=30000)).rows
             for row in rows:
                 out.writerow([row[c] for c in EXPORT_COLUMNS])
@@ -235,7 +237,7 @@ async def _feed(datasette, request, db, search: Search, args: dict):
     from datasette.utils.asgi import Response
 
     total = await _total(db, search)
-    rows = (await db.execute(*export_sql(search, None, FEED_SIZE, await _is_broad(db, total)),
+    rows = (await db.execute(*export_sql(search, None, FEED_SIZE, *await _plan(db, total)),
                              custom_time_limit=30000)).rows
     feed_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari.atom"), args))
     page_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari"), args))

@@ -249,3 +249,25 @@ async def test_the_site_answers_as_without_them_and_follows_a_write(tmp_path, mo
     assert COLUMNS_IN_MEMORY.current(str(path.resolve())) is not None
     assert await answers(site) == expected  # from the new snapshot
     assert json.dumps(expected)  # plain data
+
+
+@pytest.mark.parametrize("search", SEARCHES[:10], ids=lambda s: repr({k: v for k, v in vars(s).items() if v}))
+def test_every_plan_of_a_research_page_gives_the_same_rows(archive, search):
+    """Sorting the matches, walking by date against the list of matches, and walking by date
+    looking each article up in the index (archive/research.py page_sql): the same pages."""
+    from archive.research import page_sql
+
+    conn = _connection(archive)
+    conn.row_factory = sqlite3.Row
+    where, params = search.where()
+    expected = [r[0] for r in conn.execute(f"select a.id from articles a where {where} order by a.sort_key desc",
+                                           params)]
+    for broad, most in ((False, False), (True, False), (True, True)):
+        seen, after = [], None
+        while True:
+            rows = conn.execute(*page_sql(search, 40, after, broad, most)).fetchall()
+            seen += [r["id"] for r in rows[:40]]
+            if len(rows) <= 40:
+                break
+            after = rows[39]["sort_key"]
+        assert seen == expected, (broad, most)
