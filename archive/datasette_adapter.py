@@ -16,7 +16,7 @@ import datasette.database as datasette_database
 from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
-from archive.facet_columns import COLUMNS_IN_MEMORY, answered, table_mask
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, coverage, coverage_sql, table_mask
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
 from archive.search_plan import (
     BROAD_SHARE,
@@ -69,6 +69,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
         async def compute():
             if (counted := await _count_from_memory(database, sql, params)) is not None:
                 return counted
+            if (covered := await _coverage_from_memory(database, sql, params)) is not None:
+                return covered
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
@@ -116,22 +118,42 @@ async def _count_from_memory(database, sql: str, params):
         return None if mask is None else int(mask.sum())
 
     found = await answered(database, snapshot, count)
-    if found is None:
+    return None if found is None else _results(["count(*)"], [(found,)])
+
+
+_COVERAGE_SQL: list[str] = []
+
+
+async def _coverage_from_memory(database, sql: str, params):
+    """The canned query coverage_over_time answered from the facet columns in memory, or None."""
+    if not _COVERAGE_SQL:
+        _COVERAGE_SQL.append(coverage_sql())
+    if sql.strip() != _COVERAGE_SQL[0] or not isinstance(params, dict):
         return None
-    return datasette_database.Results([_CountRow(found)], False, [("count(*)",)])
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if snapshot is None:
+        return None
+    found = await answered(database, snapshot, lambda conn, snapshot: coverage(conn, snapshot, params))
+    return None if found is None else _results(["month", "articles", "election_articles"], found)
 
 
-class _CountRow(tuple):
-    """One row of ``select count(*)``: Datasette reads it by position and by name."""
-
-    def __new__(cls, value):
-        return super().__new__(cls, (value,))
-
-    def __getitem__(self, key):
-        return super().__getitem__(0 if key == "count(*)" else key)
-
-    def keys(self):
-        return ["count(*)"]
+def _results(columns: list[str], rows: list[tuple]):
+    """Datasette's Results of rows computed in Python, as sqlite3.Row objects like its own (read
+    by position and by name)."""
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    names = ", ".join(f'column{n + 1} as "{c}"' for n, c in enumerate(columns))
+    made = []
+    for start in range(0, len(rows), 256):
+        chunk = rows[start:start + 256]
+        values = ", ".join(["(" + ", ".join("?" * len(columns)) + ")"] * len(chunk))
+        cursor = conn.execute(f"select {names} from (values {values})", [v for row in chunk for v in row])
+        made += cursor.fetchall()
+        description = cursor.description
+    if not rows:
+        description = [(c, None, None, None, None, None, None) for c in columns]
+    conn.close()
+    return datasette_database.Results(made, False, description)
 
 
 async def _execute_longer(database, sql, params, time_limit_ms: int):

@@ -195,11 +195,15 @@ PAGES = [
     "/-/cari.json?q=pemilihan&source=mmc_kobar&type=pilkada&region=62&size=5",
     "/-/cari/bulan.json?q=pilkada OR pilgub",
     "/-/cari/bulan.json?q=kampanye&region=62.01&from=2021-01",
+    "/archive/coverage_over_time.json?source=&region=62&type=pilkada&stage=&_shape=array",
+    "/archive/coverage_over_time.json?source=kemendagri&region=&type=&stage=",
 ]
 
 
 def _answer(data):
-    keep = ("filtered_table_rows_count", "rows", "total", "next")
+    if isinstance(data, list):
+        return data
+    keep = ("filtered_table_rows_count", "rows", "total", "next", "columns")
     facets = {name: sorted((str(v["value"]), v["count"]) for v in facet["results"])
               for name, facet in (data.get("facet_results") or {}).items()}
     return {**{k: data.get(k) for k in keep}, "facets": facets}
@@ -210,7 +214,7 @@ async def test_the_site_answers_as_without_them_and_follows_a_write(tmp_path, mo
     site with nothing kept (PILKADA_QUERY_CACHE=0), before a write, right after it (the stale
     snapshot is not used) and once the new snapshot is read."""
     from archive.connect import open_archive
-    from archive.facet_columns import COLUMNS_IN_MEMORY
+    from archive.facet_columns import COLUMNS_IN_MEMORY, USED
     from archive.site import app
     from archive.store import ArchiveWriter
     from bench.synth import synthetic_items
@@ -240,7 +244,9 @@ async def test_the_site_answers_as_without_them_and_follows_a_write(tmp_path, mo
         finally:
             monkeypatch.delenv("PILKADA_QUERY_CACHE")
 
+    used = USED["answered"]
     assert await answers(site) == await plain()
+    assert USED["answered"] >= used + len(PAGES)  # each page's counts came from memory
     ArchiveWriter(db).write([i for i in items[260:] if i["election_types"]])
     db.close()
     expected = await plain()
@@ -271,3 +277,20 @@ def test_every_plan_of_a_research_page_gives_the_same_rows(archive, search):
                 break
             after = rows[39]["sort_key"]
         assert seen == expected, (broad, most)
+
+
+@pytest.mark.parametrize("params", [
+    {"source": "", "region": "", "type": "", "stage": ""},
+    {"source": "mmc_kobar", "region": "", "type": "", "stage": ""},
+    {"source": "", "region": "62", "type": "pilkada", "stage": ""},
+    {"source": "kemendagri", "region": "62.01", "type": "", "stage": "kampanye"},
+    {"source": "", "region": "6_", "type": "", "stage": ""},  # LIKE's wildcard, as the SQL means it
+    {"source": "", "region": "32", "type": "pilgub", "stage": "pemungutan_suara"},
+    {"source": "nobody", "region": "", "type": "", "stage": ""},
+])
+def test_coverage_over_time_equals_its_canned_query(archive, params):
+    from archive.facet_columns import coverage, coverage_sql
+
+    conn = _connection(archive)
+    expected = conn.execute(coverage_sql(), params).fetchall()
+    assert coverage(conn, _snapshot(archive), params) == expected
