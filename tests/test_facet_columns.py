@@ -294,3 +294,26 @@ def test_coverage_over_time_equals_its_canned_query(archive, params):
     conn = _connection(archive)
     expected = conn.execute(coverage_sql(), params).fetchall()
     assert coverage(conn, _snapshot(archive), params) == expected
+
+
+def test_a_long_list_of_matches_passes_the_sites_length_limit_which_is_then_restored(archive):
+    """The site limits the strings SQL may build (archive/plugins/guard.py); the ids of a broad
+    match are read past it, and the limit is back for the next statement."""
+    from archive.facet_columns import answered
+
+    conn = _connection(archive)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 200)
+    snapshot = _snapshot(archive)
+
+    class Database:
+        path = str(archive)
+
+        async def execute_fn(self, fn):
+            return fn(conn)
+
+    search = Search(q="pemilihan")
+    found = asyncio.run(answered(Database(), snapshot, lambda c, s: int(search_mask(c, s, search).sum())))
+    assert found == conn.execute(*count_sql(search)).fetchone()[0] > 100
+    assert conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH) == 200
+    with pytest.raises(sqlite3.DataError):
+        conn.execute("select group_concat(id) from articles").fetchone()
