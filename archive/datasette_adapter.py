@@ -10,6 +10,7 @@ the ``test_adapter_*`` tests in ``tests/test_datasette.py`` pin what each return
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import datasette.database as datasette_database
@@ -17,6 +18,7 @@ from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
 from archive.facet_columns import COLUMNS_IN_MEMORY, answered, coverage, coverage_sql, table_mask
+from archive.facets import ARTICLES_TABLE, top
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
 from archive.search_plan import (
     BROAD_SHARE,
@@ -71,6 +73,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
                 return counted
             if (covered := await _coverage_from_memory(database, sql, params)) is not None:
                 return covered
+            if (faceted := await _column_facet_from_memory(database, sql, params)) is not None:
+                return faceted
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
@@ -119,6 +123,38 @@ async def _count_from_memory(database, sql: str, params):
 
     found = await answered(database, snapshot, count)
     return None if found is None else _results(["count(*)"], [(found,)])
+
+
+# Datasette 0.65's column facet (datasette/facets.py ColumnFacet.facet_results), e.g. the
+# ``_facet=source`` of a search page.
+COLUMN_FACET = re.compile(
+    r"^\s*select (?P<column>\[?\w+\]?) as value, count\(\*\) as count from \(\s*(?P<rows>.+?)\s*\)\s*"
+    r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value limit (?P<limit>\d+)\s*$",
+    re.DOTALL)
+
+
+async def _column_facet_from_memory(database, sql: str, params):
+    """Datasette's own column facet of an articles page (its search and filters on the facet
+    columns) counted from the facet columns in memory, or None."""
+    facet = COLUMN_FACET.match(sql)
+    if facet is None:
+        return None
+    column = facet["column"].strip("[]")
+    rows = facet["rows"].strip()
+    where = covered_where(rows)
+    whole = ARTICLES_TABLE.search(rows) is not None and not params
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if snapshot is None or column not in snapshot.codes or (where is None and not whole):
+        return None
+
+    def count(conn, snapshot):
+        mask = None if whole else table_mask(conn, snapshot, where, params or {})
+        if mask is None and not whole:
+            return None
+        return top(snapshot.counts(mask, [("column", column)])[("column", column)], int(facet["limit"]))
+
+    found = await answered(database, snapshot, count)
+    return None if found is None else _results(["value", "count"], found)
 
 
 _COVERAGE_SQL: list[str] = []

@@ -188,6 +188,8 @@ def test_after_a_write_no_earlier_answer_is_given(tmp_path):
 PAGES = [
     "/archive/articles.json?_search=pilkada&_size=5",
     "/archive/articles.json?_search=pemilihan&_facet=source&_facet=published_month&_size=5",
+    "/archive/articles.json?_facet=source&_facet=published_month&_facet=election_related&_size=5",
+    "/archive/articles.json?_search=pilkada&source=kemendagri&_facet=published_month&_facet=date_confidence",
     "/archive/articles.json?_tag=election_types:pilkada&_size=5",
     "/archive/articles.json?_tag=election_types:pilgub&source=kemendagri&_size=5",
     "/archive/articles.json?_size=5",
@@ -204,7 +206,7 @@ def _answer(data):
     if isinstance(data, list):
         return data
     keep = ("filtered_table_rows_count", "rows", "total", "next", "columns")
-    facets = {name: sorted((str(v["value"]), v["count"]) for v in facet["results"])
+    facets = {name: [(str(v["value"]), v["count"]) for v in facet["results"]]
               for name, facet in (data.get("facet_results") or {}).items()}
     return {**{k: data.get(k) for k in keep}, "facets": facets}
 
