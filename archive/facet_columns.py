@@ -81,6 +81,7 @@ class Snapshot:
     items: dict[str, list[tuple]]  # array column -> items of each code's text
     date_code: np.ndarray | None  # per article: index into dates (published_date; -1 undated), or None
     dates: list[str]
+    rank: np.ndarray  # per article: its place in sort_key order (0: the oldest)
     region_masks: dict[str, np.ndarray] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -132,6 +133,25 @@ class Snapshot:
         if low <= "0000-00-00" <= high[:10]:
             mask |= self.date_code == -1
         return mask
+
+    def newest(self, mask: np.ndarray, limit: int, below: int | None = None) -> list[int]:
+        """Ids of the ``limit`` newest masked articles (sort_key descending), among those ranked
+        below ``below`` (keyset paging)."""
+        positions = np.flatnonzero(mask)
+        ranks = self.rank[positions]
+        if below is not None:
+            keep = ranks < below
+            positions, ranks = positions[keep], ranks[keep]
+        if len(ranks) > limit:
+            chosen = np.argpartition(-ranks, limit - 1)[:limit]
+            positions, ranks = positions[chosen], ranks[chosen]
+        return self.ids[positions[np.argsort(-ranks)]].tolist()
+
+    def rank_of_key(self, conn, key: str) -> int:
+        """How many articles have a sort_key before ``key`` (one seek in its index)."""
+        found = conn.execute("select rowid from articles indexed by idx_articles_sort_key where sort_key >= ? "
+                             "order by sort_key limit 1", [key]).fetchone()
+        return self.size if found is None else int(self.rank[np.searchsorted(self.ids, found[0])])
 
     def counts(self, mask: np.ndarray | None, specs: list[tuple[str, str]]) -> dict[tuple[str, str], Counter]:
         """Facet counts over the masked articles (all when None): per value, the articles whose
@@ -197,6 +217,12 @@ def read_snapshot(path: str | Path, version: int) -> Snapshot | None:
             values[column] = [value for value, _ in groups]
             for code, (_, found) in enumerate(groups):
                 codes[column][np.searchsorted(ids, found)] = code
+        in_order = _ids(conn.execute("select group_concat(rowid) from (select rowid from articles "
+                                     "indexed by idx_articles_sort_key order by sort_key)").fetchone()[0])
+        if len(in_order) != len(ids):
+            return None
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.searchsorted(ids, in_order)] = np.arange(len(ids))
         conn.execute("commit")
     finally:
         conn.close()
@@ -211,7 +237,7 @@ def read_snapshot(path: str | Path, version: int) -> Snapshot | None:
     date_code = codes.pop("published_date")
     if not all(isinstance(d, str) and len(d) == 10 for d in dates) or (len(ids) and ids[-1] >= 10**12):
         date_code, dates = None, []  # a sort_key not of the form date|12-digit id
-    return Snapshot(version, ids, codes, values, items, date_code, dates)
+    return Snapshot(version, ids, codes, values, items, date_code, dates, rank)
 
 
 def _grouped(conn, column: str) -> list[tuple[object, np.ndarray]]:
@@ -357,6 +383,24 @@ def search_mask(conn, snapshot: Snapshot, search) -> np.ndarray | None:
     for other in masks[1:]:
         mask = mask & other
     return mask
+
+
+def research_page(conn, snapshot: Snapshot, search, size: int, after: str | None, columns: str, extra: str):
+    """(total, rows) of a newest-first research page: the total and the page's ids from the
+    masks, the rows read on the same connection (so of the same version), or None."""
+    mask = search_mask(conn, snapshot, search)
+    if mask is None:
+        return None
+    below = snapshot.rank_of_key(conn, after) if after else None
+    ids = snapshot.newest(mask, size + 1, below)
+    rows = []
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        cursor = conn.execute(f"select {columns}, {extra} from articles a where a.id in ({marks}) "
+                              f"order by a.sort_key desc", ids)
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return int(mask.sum()), rows
 
 
 def table_mask(conn, snapshot: Snapshot, where: str, params: dict) -> np.ndarray | None:

@@ -14,11 +14,12 @@ from markupsafe import Markup, escape
 
 from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
-from archive.facet_columns import COLUMNS_IN_MEMORY, answered, search_mask
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, research_page, search_mask
 from archive.facets import FacetCounter
 from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
+    COLUMNS,
     MOST_SHARE,
     TOTALS_SQL,
     QueryError,
@@ -137,9 +138,14 @@ async def research_search(datasette, request):
         return await _feed(datasette, request, db, search, args)
     size = _page_size(request)
     after = request.args.get("_next") or None
-    total = await _total(db, search)
-    sql, params = page_sql(search, size, after, *await _plan(db, total))
-    rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
+    found = await _page_from_memory(db, search, size, after)
+    if found is not None:
+        total, rows = found
+    else:
+        total = await _total(db, search)
+        sql, params = page_sql(search, size, after, *await _plan(db, total))
+        rows = [dict(zip(r.keys(), r, strict=True))
+                for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     next_token = None
     if len(rows) > size:
         rows = rows[:size]
@@ -186,6 +192,15 @@ async def _total(db, search: Search) -> int:
         if found is not None:
             return found
     return (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+
+
+async def _page_from_memory(db, search: Search, size: int, after: str | None):
+    """(total, rows) of a newest-first page from the facet columns in memory, or None."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is None or search.order != "newest":
+        return None
+    return await answered(db, snapshot, lambda conn, snapshot: research_page(
+        conn, snapshot, search, size, after, COLUMNS, "substr(a.body, 1, 280) as snippet"))
 
 
 async def _attention_from_memory(db, search: Search):

@@ -319,3 +319,27 @@ def test_a_long_list_of_matches_passes_the_sites_length_limit_which_is_then_rest
     assert conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH) == 200
     with pytest.raises(sqlite3.DataError):
         conn.execute("select group_concat(id) from articles").fetchone()
+
+
+@pytest.mark.parametrize("search", SEARCHES, ids=lambda s: repr({k: v for k, v in vars(s).items() if v}))
+def test_research_pages_from_memory_equal_the_sql_pages(archive, search):
+    """Every page (keyset, 30 at a time, and from a cut between two dates) and its total."""
+    from archive.facet_columns import research_page
+    from archive.research import COLUMNS, page_sql
+
+    conn = _connection(archive)
+    snapshot = _snapshot(archive)
+    total = conn.execute(*count_sql(search)).fetchone()[0]
+    for after in (None, "2022-06-15|999999999999", "2024-01-01"):
+        pages = 0
+        while True:
+            cursor = conn.execute(*page_sql(search, 30, after))
+            names = [d[0] for d in cursor.description]
+            expected = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            found = research_page(conn, snapshot, search, 30, after, COLUMNS, "substr(a.body, 1, 280) as snippet")
+            assert found == (total, expected)
+            pages += 1
+            if len(expected) <= 30:
+                break
+            after = expected[29]["sort_key"]
+        assert pages >= (total > 30)
