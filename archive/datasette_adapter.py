@@ -17,7 +17,16 @@ import datasette.database as datasette_database
 from datasette.facets import Facet, load_facet_configs
 from datasette.utils.asgi import AsgiStream
 
-from archive.facet_columns import COLUMNS_IN_MEMORY, answered, coverage, coverage_sql, table_mask
+from archive.facet_columns import (
+    COLUMNS_IN_MEMORY,
+    STEMMED_COLUMNS,
+    answered,
+    canned_sql,
+    coverage,
+    coverage_sql,
+    stemmed_search,
+    table_mask,
+)
 from archive.facets import ARTICLES_TABLE, top
 from archive.query_cache import VersionedCache, cacheable, results_size, version_of
 from archive.search_plan import (
@@ -75,6 +84,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
                 return covered
             if (faceted := await _column_facet_from_memory(database, sql, params)) is not None:
                 return faceted
+            if (stemmed := await _stemmed_search_from_memory(database, sql, params)) is not None:
+                return stemmed
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
@@ -171,6 +182,28 @@ async def _coverage_from_memory(database, sql: str, params):
         return None
     found = await answered(database, snapshot, lambda conn, snapshot: coverage(conn, snapshot, params))
     return None if found is None else _results(["month", "articles", "election_articles"], found)
+
+
+_STEMMED_SQL: list[str] = []
+
+
+async def _stemmed_search_from_memory(database, sql: str, params):
+    """The canned query ``cari`` answered from the facet columns in memory, or None."""
+    if not _STEMMED_SQL:
+        _STEMMED_SQL.append(canned_sql("cari"))
+    if sql.strip() != _STEMMED_SQL[0] or not isinstance(params, dict):
+        return None
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if snapshot is None:
+        return None
+
+    def read(conn, snapshot):
+        rows = stemmed_search(conn, snapshot, params)
+        return None if rows is None else (rows, conn.execute(
+            f"select {STEMMED_COLUMNS} from articles a limit 0").description)
+
+    found = await answered(database, snapshot, read)
+    return None if found is None else datasette_database.Results(found[0], False, found[1])
 
 
 def _results(columns: list[str], rows: list[tuple]):

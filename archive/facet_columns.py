@@ -424,12 +424,41 @@ def table_mask(conn, snapshot: Snapshot, where: str, params: dict) -> np.ndarray
     return mask
 
 
-def coverage_sql() -> str:
-    """The SQL of the canned query ``coverage_over_time`` (archive/metadata.yml)."""
+def canned_sql(name: str) -> str:
+    """The SQL of a canned query of archive/metadata.yml."""
     import yaml
 
     metadata = yaml.safe_load(Path(__file__).with_name("metadata.yml").read_text("utf-8"))
-    return metadata["databases"]["archive"]["queries"]["coverage_over_time"]["sql"].strip()
+    return metadata["databases"]["archive"]["queries"][name]["sql"].strip()
+
+
+def coverage_sql() -> str:
+    return canned_sql("coverage_over_time")
+
+
+STEMMED_COLUMNS = ("a.id, a.published_date, a.source, a.title, substr(a.body, 1, 240) || '…' as awal, "
+                   "a.election_related, a.url")
+
+
+def stemmed_search(conn, snapshot: Snapshot, params: dict) -> list | None:
+    """The rows of the canned query ``cari`` (its 100 newest matches of the stemmed query, with
+    an optional source), or None. Its order, published_date then id, newest first, is the
+    sort_key order when every date has 10 characters (an undated article is last in both)."""
+    if set(params) != {"q", "source"} or not all(isinstance(v, str) for v in params.values()) \
+            or snapshot.date_code is None:
+        return None
+    mask = fts_mask(conn, snapshot, "article_stems_fts", "stem_query(?)", [params["q"]])
+    if params["source"] != "":
+        by_source = snapshot.equal("source", [params["source"]])
+        if by_source is None:
+            return None
+        mask &= by_source
+    ids = snapshot.newest(mask, 100)
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    return conn.execute(f"select {STEMMED_COLUMNS} from articles a where a.id in ({marks}) "
+                        f"order by a.published_date desc, a.id desc", ids).fetchall()
 
 
 # coverage_over_time's region condition, word for word, so that it means what it means there

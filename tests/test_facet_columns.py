@@ -199,6 +199,8 @@ PAGES = [
     "/-/cari/bulan.json?q=kampanye&region=62.01&from=2021-01",
     "/archive/coverage_over_time.json?source=&region=62&type=pilkada&stage=&_shape=array",
     "/archive/coverage_over_time.json?source=kemendagri&region=&type=&stage=",
+    "/archive/cari.json?q=pemilihan&source=&_shape=array",
+    "/archive/cari.json?q=memilih kampanye&source=mmc_kobar",
 ]
 
 
@@ -343,3 +345,18 @@ def test_research_pages_from_memory_equal_the_sql_pages(archive, search):
                 break
             after = expected[29]["sort_key"]
         assert pages >= (total > 30)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "pemilihan", "source": ""}, {"q": "pilkada", "source": "kemendagri"}, {"q": "memilih kampanye", "source": ""},
+    {"q": "zzzz", "source": ""}, {"q": "Kotawaringin", "source": "mmc_kobar"},
+])
+def test_the_stemmed_canned_query_equals_its_sql(archive, params):
+    from archive.facet_columns import canned_sql, stemmed_search
+    from indonesian.stemming import stem_query
+
+    conn = _connection(archive)
+    conn.create_function("stem_query", 1, stem_query)
+    expected = conn.execute(canned_sql("cari"), params).fetchall()
+    assert stemmed_search(conn, _snapshot(archive), params) == expected
+    assert expected or params["q"] == "zzzz"
