@@ -31,7 +31,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +82,12 @@ class Snapshot:
     date_code: np.ndarray | None  # per article: index into dates (published_date; -1 undated), or None
     dates: list[str]
     rank: np.ndarray  # per article: its place in sort_key order (0: the oldest)
+    region_ids: dict[str, np.ndarray]  # code of article_regions -> ids of the articles naming it
     region_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    # The matches of recent full-text questions, as bits (125 KB per 1,000,000 articles): a page
+    # asks for its count and each facet separately, and a researcher's next question often
+    # shares a word with the last one.
+    matches: OrderedDict = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -223,6 +228,8 @@ def read_snapshot(path: str | Path, version: int) -> Snapshot | None:
             return None
         rank = np.empty(len(ids), dtype=np.int64)
         rank[np.searchsorted(ids, in_order)] = np.arange(len(ids))
+        region_ids = {code: _ids(found) for code, found in conn.execute(
+            "select code, group_concat(article_id) from article_regions where code is not null group by code")}
         conn.execute("commit")
     finally:
         conn.close()
@@ -237,7 +244,7 @@ def read_snapshot(path: str | Path, version: int) -> Snapshot | None:
     date_code = codes.pop("published_date")
     if not all(isinstance(d, str) and len(d) == 10 for d in dates) or (len(ids) and ids[-1] >= 10**12):
         date_code, dates = None, []  # a sort_key not of the form date|12-digit id
-    return Snapshot(version, ids, codes, values, items, date_code, dates, rank)
+    return Snapshot(version, ids, codes, values, items, date_code, dates, rank, region_ids)
 
 
 def _grouped(conn, column: str) -> list[tuple[object, np.ndarray]]:
@@ -319,24 +326,51 @@ async def answered(database, snapshot: Snapshot, question) -> object | None:
     return await database.execute_fn(run)
 
 
+KEPT_MATCHES = 64
+
+
 def fts_mask(conn, snapshot: Snapshot, table: str, match_sql: str, params) -> np.ndarray:
-    """Mask of the articles whose id the full-text index ``table`` returns for the match."""
+    """Mask of the articles whose id the full-text index ``table`` returns for the match (the
+    last KEPT_MATCHES kept with the snapshot, so with its version)."""
+    key = (table, match_sql, tuple(params))
+    with snapshot.lock:
+        kept = snapshot.matches.get(key)
+        if kept is not None:
+            snapshot.matches.move_to_end(key)
+    if kept is not None:
+        return np.unpackbits(kept, count=snapshot.size).astype(bool)
     text = conn.execute(f"select group_concat(rowid) from [{table}] where [{table}] match {match_sql}",
                         params).fetchone()[0]
-    return snapshot.mask_of_ids(_ids(text))
-
-
-def region_mask(conn, snapshot: Snapshot, code: str) -> np.ndarray:
-    """Articles naming the region or a place inside it (the research search's region filter),
-    kept with the snapshot: the same for every question about that region."""
+    mask = snapshot.mask_of_ids(_ids(text))
     with snapshot.lock:
-        found = snapshot.region_masks.get(code)
+        snapshot.matches[key] = np.packbits(mask)
+        while len(snapshot.matches) > KEPT_MATCHES:
+            snapshot.matches.popitem(last=False)
+    return mask
+
+
+def region_mask(snapshot: Snapshot, code: str, like: bool = False) -> np.ndarray | None:
+    """Articles naming the region or a place inside it: the research search's condition
+    ``code = ? or (code > ? || '.' and code < ? || '/')``, or with ``like`` coverage_over_time's
+    ``code = ? or code like ? || '.%'``; kept with the snapshot (the same for every question
+    about that region)."""
+    if not isinstance(code, str):
+        return None
+    key = ("like:" if like else "range:") + code
+    with snapshot.lock:
+        found = snapshot.region_masks.get(key)
     if found is None:
-        text = conn.execute("select group_concat(article_id) from (select distinct article_id from article_regions "
-                            "where code = ? or (code > ? and code < ?))", [code, code + ".", code + "/"]).fetchone()[0]
-        found = snapshot.mask_of_ids(np.unique(_ids(text)))
+        if like:
+            # SQLite's LIKE: "%" any text, "_" any character, ASCII letters in any case.
+            pattern = re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in code + ".%"),
+                                 re.IGNORECASE | re.ASCII | re.DOTALL)
+            chosen = [c for c in snapshot.region_ids if c == code or pattern.fullmatch(c)]
+        else:
+            chosen = [c for c in snapshot.region_ids if c == code or code + "." < c < code + "/"]
+        found = snapshot.mask_of_ids(np.unique(np.concatenate([snapshot.region_ids[c] for c in chosen])))\
+            if chosen else np.zeros(snapshot.size, dtype=bool)
         with snapshot.lock:
-            snapshot.region_masks[code] = found
+            snapshot.region_masks[key] = found
     return found
 
 
@@ -369,7 +403,7 @@ def search_mask(conn, snapshot: Snapshot, search) -> np.ndarray | None:
     if search.source:
         masks.append(snapshot.equal("source", [search.source]))
     if search.region:
-        masks.append(region_mask(conn, snapshot, search.region))
+        masks.append(region_mask(snapshot, search.region))
     if search.type:
         masks.append(snapshot.contains("election_types", search.type))
     if search.stage:
@@ -461,12 +495,6 @@ def stemmed_search(conn, snapshot: Snapshot, params: dict) -> list | None:
                         f"order by a.published_date desc, a.id desc", ids).fetchall()
 
 
-# coverage_over_time's region condition, word for word, so that it means what it means there
-# (LIKE: any case, "_" any character).
-COVERAGE_REGION = ("select distinct r.article_id from article_regions r "
-                   "where (r.code = :region or r.code like :region || '.%')")
-
-
 def coverage(conn, snapshot: Snapshot, params: dict) -> list[tuple] | None:
     """coverage_over_time's rows (month, articles, election_articles), or None."""
     if set(params) != {"source", "region", "type", "stage"} or not all(isinstance(v, str) for v in params.values()):
@@ -475,16 +503,7 @@ def coverage(conn, snapshot: Snapshot, params: dict) -> list[tuple] | None:
     if params["source"] != "":
         masks.append(snapshot.equal("source", [params["source"]]))
     if params["region"] != "":
-        key = "like:" + params["region"]
-        with snapshot.lock:
-            found = snapshot.region_masks.get(key)
-        if found is None:
-            text = conn.execute(f"select group_concat(article_id) from ({COVERAGE_REGION})",
-                                {"region": params["region"]}).fetchone()[0]
-            found = snapshot.mask_of_ids(_ids(text))
-            with snapshot.lock:
-                snapshot.region_masks[key] = found
-        masks.append(found)
+        masks.append(region_mask(snapshot, params["region"], like=True))
     if params["type"] != "":
         masks.append(snapshot.contains("election_types", params["type"]))
     if params["stage"] != "":
