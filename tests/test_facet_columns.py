@@ -360,3 +360,26 @@ def test_the_stemmed_canned_query_equals_its_sql(archive, params):
     expected = conn.execute(canned_sql("cari"), params).fetchall()
     assert stemmed_search(conn, _snapshot(archive), params) == expected
     assert expected or params["q"] == "zzzz"
+
+
+async def test_each_server_process_reads_them_when_it_starts(archive, monkeypatch):
+    """uvicorn's lifespan start runs the plugins' startup: the facet columns are in memory
+    before the first connection is accepted (in every worker process)."""
+    from archive.facet_columns import COLUMNS_IN_MEMORY
+    from archive.site import ARCHIVE_ENV, asgi_app
+
+    monkeypatch.setenv(ARCHIVE_ENV, str(archive))
+    COLUMNS_IN_MEMORY._snapshots.clear()
+    application = asgi_app()
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    await application({"type": "lifespan"}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert COLUMNS_IN_MEMORY.current(str(archive.resolve())) is not None
