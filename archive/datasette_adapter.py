@@ -86,6 +86,8 @@ def serve_reads(database, cache: VersionedCache) -> None:
                 return faceted
             if (stemmed := await _stemmed_search_from_memory(database, sql, params)) is not None:
                 return stemmed
+            if (paged := await _table_page_from_memory(database, sql, params)) is not None:
+                return paged
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
@@ -182,6 +184,38 @@ async def _coverage_from_memory(database, sql: str, params):
         return None
     found = await answered(database, snapshot, lambda conn, snapshot: coverage(conn, snapshot, params))
     return None if found is None else _results(["month", "articles", "election_articles"], found)
+
+
+TABLE_PAGE = re.compile(r"^select (?P<columns>.+?) from articles where (?P<where>.+) "
+                        r"order by sort_key desc(?:, id)? limit (?P<limit>\d+)$", re.DOTALL)
+
+
+async def _table_page_from_memory(database, sql: str, params):
+    """The first newest-first page of the articles table under a search and/or filters on the
+    facet columns: its ids chosen from the facet columns in memory, its rows read on the same
+    connection under the same version check; None for anything else (keyset pages included).
+    Without it SQLite walks the date index from the newest article to the first one of, say,
+    2023-08 (3 s at 1,000,000 articles), or sorts every match."""
+    page = TABLE_PAGE.match(sql.strip())
+    if page is None or not isinstance(params, dict) or " limit " in page["where"].lower():
+        return None
+    where = covered_where(f"select * from articles where {page['where']}")
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if where is None or snapshot is None:
+        return None
+
+    def read(conn, snapshot):
+        mask = table_mask(conn, snapshot, where, params)
+        if mask is None:
+            return None
+        ids = snapshot.newest(mask, int(page["limit"]))
+        marks = ", ".join("?" * len(ids)) or "null"
+        cursor = conn.execute(f"select {page['columns']} from articles where rowid in ({marks}) "
+                              f"order by sort_key desc", ids)
+        return cursor.fetchall(), cursor.description
+
+    found = await answered(database, snapshot, read)
+    return None if found is None else datasette_database.Results(found[0], False, found[1])
 
 
 _STEMMED_SQL: list[str] = []
