@@ -31,6 +31,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,7 @@ class Snapshot:
     dates: list[str]
     rank: np.ndarray  # per article: its place in sort_key order (0: the oldest)
     region_ids: dict[str, np.ndarray]  # code of article_regions -> ids of the articles naming it
-    region_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    region_masks: OrderedDict = field(default_factory=OrderedDict)  # as bits, the last KEPT_MATCHES
     # The matches of recent full-text questions, as bits (125 KB per 1,000,000 articles): a page
     # asks for its count and each facet separately, and a researcher's next question often
     # shares a word with the last one.
@@ -260,12 +261,23 @@ class FacetColumns:
     def __init__(self):
         self._snapshots: dict[str, Snapshot] = {}
         self._reading: dict[str, asyncio.Future] = {}
+        self._rest_until: dict[str, float] = {}
 
-    def _start(self, path: str, version: int) -> asyncio.Future:
+    def _start(self, path: str, version: int, now: bool = False) -> asyncio.Future | None:
+        """Read a snapshot in a thread (one at a time). Unless ``now``, not before as long a
+        rest as the last reading took: while a crawl commits every few seconds the server does
+        not spend a core re-reading, and SQLite answers (as it did before snapshots)."""
         task = self._reading.get(path)
         if task is None or task.done():
+            if not now and time.monotonic() < self._rest_until.get(path, 0.0):
+                return None
+
             async def read():
-                snapshot = await asyncio.to_thread(read_snapshot, path, version)
+                started = time.monotonic()
+                try:
+                    snapshot = await asyncio.to_thread(read_snapshot, path, version)
+                finally:
+                    self._rest_until[path] = 2 * time.monotonic() - started
                 if snapshot is not None:
                     self._snapshots[path] = snapshot
                 return snapshot
@@ -275,13 +287,17 @@ class FacetColumns:
 
     async def ready(self, path: str | None) -> Snapshot | None:
         """The snapshot of the archive's current version, read now if need be (server start)."""
-        version = version_of(path) if path else None
-        if version is None:
-            return None
-        snapshot = self._snapshots.get(path)
-        if snapshot is not None and snapshot.version == version:
-            return snapshot
-        return await self._start(path, version)
+        for _ in range(3):  # a reading of an earlier version may be under way: then one more
+            version = version_of(path) if path else None
+            if version is None:
+                return None
+            snapshot = self._snapshots.get(path)
+            if snapshot is not None and snapshot.version == version:
+                return snapshot
+            snapshot = await self._start(path, version, now=True)
+            if snapshot is not None and snapshot.version == version_of(path):
+                return snapshot
+        return None
 
     def current(self, path: str | None) -> Snapshot | None:
         """The snapshot of the archive's current version, or None (and one is read in the
@@ -358,7 +374,10 @@ def region_mask(snapshot: Snapshot, code: str, like: bool = False) -> np.ndarray
         return None
     key = ("like:" if like else "range:") + code
     with snapshot.lock:
-        found = snapshot.region_masks.get(key)
+        kept = snapshot.region_masks.get(key)
+        if kept is not None:
+            snapshot.region_masks.move_to_end(key)
+    found = None if kept is None else np.unpackbits(kept, count=snapshot.size).astype(bool)
     if found is None:
         if like:
             # SQLite's LIKE: "%" any text, "_" any character, ASCII letters in any case.
@@ -370,7 +389,9 @@ def region_mask(snapshot: Snapshot, code: str, like: bool = False) -> np.ndarray
         found = snapshot.mask_of_ids(np.unique(np.concatenate([snapshot.region_ids[c] for c in chosen])))\
             if chosen else np.zeros(snapshot.size, dtype=bool)
         with snapshot.lock:
-            snapshot.region_masks[key] = found
+            snapshot.region_masks[key] = np.packbits(found)
+            while len(snapshot.region_masks) > KEPT_MATCHES:
+                snapshot.region_masks.popitem(last=False)
     return found
 
 
