@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -276,6 +277,11 @@ class FacetColumns:
                 started = time.monotonic()
                 try:
                     snapshot = await asyncio.to_thread(read_snapshot, path, version)
+                except (sqlite3.Error, ValueError) as error:
+                    # An archive not shaped for it (no sort_key yet, a table missing) or a read
+                    # that failed: no snapshot, SQLite answers everything as before.
+                    logging.getLogger(__name__).warning("facet columns not read from %s: %s", path, error)
+                    snapshot = None
                 finally:
                     self._rest_until[path] = 2 * time.monotonic() - started
                 if snapshot is not None:

@@ -383,3 +383,15 @@ async def test_each_server_process_reads_them_when_it_starts(archive, monkeypatc
     await application({"type": "lifespan"}, receive, send)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert COLUMNS_IN_MEMORY.current(str(archive.resolve())) is not None
+
+
+def test_an_archive_not_shaped_for_them_is_served_by_sqlite(tmp_path):
+    """An archive without the tables or columns the snapshot reads (never migrated): no
+    snapshot, no error; SQLite answers."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table articles (id integer primary key, source text, title text)")
+    conn.execute("insert into articles (source, title) values ('mmc_kobar', 'x')")
+    conn.commit()
+    columns = FacetColumns()
+    assert asyncio.run(columns.ready(str(path))) is None
