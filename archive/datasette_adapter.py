@@ -91,7 +91,9 @@ def serve_reads(database, cache: VersionedCache) -> None:
             planned = sql
             searched = isinstance(params, dict) and "search" in params and FTS_CLAUSE in sql
             if searched and (page := searched_page(sql)) is not None:
-                matching = await share(database, FTS_CLAUSE, params)
+                matching = await _share_from_memory(database, params)
+                if matching is None:
+                    matching = await share(database, FTS_CLAUSE, params)
                 planned = faster_page(page, matching >= BROAD_SHARE, matching >= MOST_SHARE)
             elif searched and sql.startswith("select count(*) from articles where ") and (
                     where := covered_where(sql)) and await broad(database, where, params):
@@ -108,6 +110,16 @@ def serve_reads(database, cache: VersionedCache) -> None:
 
     execute.versioned_cache = cache
     database.execute = execute
+
+
+async def _share_from_memory(database, params: dict) -> float | None:
+    """The share of the archive a table search matches, from its matches in the facet columns in
+    memory (kept there for the page's count and facets that follow), or None."""
+    snapshot = COLUMNS_IN_MEMORY.current(database.path)
+    if snapshot is None or not snapshot.size:
+        return None
+    return await answered(database, snapshot, lambda conn, snapshot: float(
+        table_mask(conn, snapshot, FTS_CLAUSE, params).sum()) / snapshot.size)
 
 
 COUNT_ALL = "select count(*) from articles"
