@@ -19,12 +19,9 @@ from datasette.utils.asgi import AsgiStream
 
 from archive.facet_columns import (
     COLUMNS_IN_MEMORY,
-    STEMMED_COLUMNS,
     answered,
-    canned_sql,
     coverage,
     coverage_sql,
-    stemmed_search,
     table_mask,
 )
 from archive.facets import ARTICLES_TABLE, top
@@ -84,8 +81,6 @@ def serve_reads(database, cache: VersionedCache) -> None:
                 return covered
             if (faceted := await _column_facet_from_memory(database, sql, params)) is not None:
                 return faceted
-            if (stemmed := await _stemmed_search_from_memory(database, sql, params)) is not None:
-                return stemmed
             if (paged := await _table_page_from_memory(database, sql, params)) is not None:
                 return paged
             planned = sql
@@ -225,28 +220,6 @@ async def _table_page_from_memory(database, sql: str, params):
         cursor = conn.execute(f"select {page['columns']} from articles where rowid in ({marks}) "
                               f"order by sort_key desc", ids)
         return cursor.fetchall(), cursor.description
-
-    found = await answered(database, snapshot, read)
-    return None if found is None else datasette_database.Results(found[0], False, found[1])
-
-
-_STEMMED_SQL: list[str] = []
-
-
-async def _stemmed_search_from_memory(database, sql: str, params):
-    """The canned query ``cari`` answered from the facet columns in memory, or None."""
-    if not _STEMMED_SQL:
-        _STEMMED_SQL.append(canned_sql("cari"))
-    if sql.strip() != _STEMMED_SQL[0] or not isinstance(params, dict):
-        return None
-    snapshot = COLUMNS_IN_MEMORY.current(database.path)
-    if snapshot is None:
-        return None
-
-    def read(conn, snapshot):
-        rows = stemmed_search(conn, snapshot, params)
-        return None if rows is None else (rows, conn.execute(
-            f"select {STEMMED_COLUMNS} from articles a limit 0").description)
 
     found = await answered(database, snapshot, read)
     return None if found is None else datasette_database.Results(found[0], False, found[1])

@@ -497,31 +497,6 @@ def coverage_sql() -> str:
     return canned_sql("coverage_over_time")
 
 
-STEMMED_COLUMNS = ("a.id, a.published_date, a.source, a.title, substr(a.body, 1, 240) || '…' as awal, "
-                   "a.election_related, a.url")
-
-
-def stemmed_search(conn, snapshot: Snapshot, params: dict) -> list | None:
-    """The rows of the canned query ``cari`` (its 100 newest matches of the stemmed query, with
-    an optional source), or None. Its order, published_date then id, newest first, is the
-    sort_key order when every date has 10 characters (an undated article is last in both)."""
-    if set(params) != {"q", "source"} or not all(isinstance(v, str) for v in params.values()) \
-            or snapshot.date_code is None:
-        return None
-    mask = fts_mask(conn, snapshot, "article_stems_fts", "stem_query(?)", [params["q"]])
-    if params["source"] != "":
-        by_source = snapshot.equal("source", [params["source"]])
-        if by_source is None:
-            return None
-        mask &= by_source
-    ids = snapshot.newest(mask, 100)
-    if not ids:
-        return []
-    marks = ", ".join("?" * len(ids))
-    return conn.execute(f"select {STEMMED_COLUMNS} from articles a where a.id in ({marks}) "
-                        f"order by a.published_date desc, a.id desc", ids).fetchall()
-
-
 def coverage(conn, snapshot: Snapshot, params: dict) -> list[tuple] | None:
     """coverage_over_time's rows (month, articles, election_articles), or None."""
     if set(params) != {"source", "region", "type", "stage"} or not all(isinstance(v, str) for v in params.values()):

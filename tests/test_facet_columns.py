@@ -347,21 +347,6 @@ def test_research_pages_from_memory_equal_the_sql_pages(archive, search):
         assert pages >= (total > 30)
 
 
-@pytest.mark.parametrize("params", [
-    {"q": "pemilihan", "source": ""}, {"q": "pilkada", "source": "kemendagri"}, {"q": "memilih kampanye", "source": ""},
-    {"q": "zzzz", "source": ""}, {"q": "Kotawaringin", "source": "mmc_kobar"},
-])
-def test_the_stemmed_canned_query_equals_its_sql(archive, params):
-    from archive.facet_columns import canned_sql, stemmed_search
-    from indonesian.stemming import stem_query
-
-    conn = _connection(archive)
-    conn.create_function("stem_query", 1, stem_query)
-    expected = conn.execute(canned_sql("cari"), params).fetchall()
-    assert stemmed_search(conn, _snapshot(archive), params) == expected
-    assert expected or params["q"] == "zzzz"
-
-
 async def test_each_server_process_reads_them_when_it_starts(archive, monkeypatch):
     """uvicorn's lifespan start runs the plugins' startup: the facet columns are in memory
     before the first connection is accepted (in every worker process)."""
