@@ -155,17 +155,18 @@ class FacetCounter:
         return await self._filtered.get_or_compute(key, version_of(database.path), count, _counts_size)
 
     async def _unfiltered(self, database, sql, specs, time_limit_ms):
-        snapshot = COLUMNS_IN_MEMORY.current(database.path)
-        if ARTICLES_TABLE.search(sql) and snapshot is not None and \
-                {c for _, c in specs} <= set(snapshot.codes):
-            found = await answered(database, snapshot, lambda conn, snapshot: snapshot.counts(None, specs))
-            if found is not None:
-                return found
         version = version_of(database.path)
         cached_version, cached = self._whole_table.get((database.name, sql), (None, {}))
         if cached_version != version or version is None:
             cached = {}
         missing = [spec for spec in specs if spec not in cached]
+        snapshot = COLUMNS_IN_MEMORY.current(database.path)
+        if missing and ARTICLES_TABLE.search(sql) and snapshot is not None and snapshot.version == version and \
+                {c for _, c in missing} <= set(snapshot.codes):
+            found = await answered(database, snapshot, lambda conn, snapshot: snapshot.counts(None, missing))
+            if found is not None:
+                cached.update(found)
+                missing = []
         for spec in missing:
             result = await database.execute(single_facet_sql(sql, spec), {}, truncate=False,
                                             custom_time_limit=time_limit_ms)
