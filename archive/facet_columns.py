@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from archive.query_cache import version_of
+from archive.query_cache import VersionedCache, version_of
 
 SCALAR_COLUMNS = ("source", "published_month", "election_related", "focus_stage", "date_confidence")
 ARRAY_COLUMNS = ("election_types", "election_stages", "institutions", "places")
@@ -325,9 +325,20 @@ LONGEST_ID_LIST = 1_000_000_000  # SQLite's own largest string: 75,000,000 ids o
 USED = Counter()
 
 
-async def answered(database, snapshot: Snapshot, question) -> object | None:
+# Answers computed from a snapshot, kept for its version like every other read of the site
+# (archive/query_cache.py): a repeated question is not computed again.
+KEPT = VersionedCache(max_entries=256, max_bytes=32 * 1024 * 1024)
+
+
+async def answered(database, snapshot: Snapshot, question, key: tuple | None = None) -> object | None:
     """``question(conn, snapshot)`` on one of Datasette's read connections, its answer kept only
-    if no commit happened since the snapshot was read (versions compared before and after)."""
+    if no commit happened since the snapshot was read (versions compared before and after).
+    With a ``key``, the answer is kept for the snapshot's version and served again while the
+    archive is still at it."""
+    if key is not None:
+        return await KEPT.get_or_compute(("facet_columns", database.path, *key), snapshot.version,
+                                         lambda: answered(database, snapshot, question), _approximate_size)
+
     def run(conn):
         if version_of(database.path) != snapshot.version:
             return None
@@ -349,6 +360,10 @@ async def answered(database, snapshot: Snapshot, question) -> object | None:
 
 
 KEPT_MATCHES = 64
+
+
+def _approximate_size(value) -> int:
+    return 256 + len(repr(value))
 
 
 def fts_mask(conn, snapshot: Snapshot, table: str, match_sql: str, params) -> np.ndarray:

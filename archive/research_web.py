@@ -140,7 +140,7 @@ async def research_search(datasette, request):
     after = request.args.get("_next") or None
     found = await _page_from_memory(db, search, size, after)
     if found is not None:
-        total, rows = found
+        total, rows = found[0], [dict(row) for row in found[1]]  # copies: the kept answer is not changed below
     else:
         total = await _total(db, search)
         sql, params = page_sql(search, size, after, *await _plan(db, total))
@@ -188,7 +188,7 @@ async def _total(db, search: Search) -> int:
             mask = search_mask(conn, snapshot, search)
             return None if mask is None else int(mask.sum())
 
-        found = await answered(db, snapshot, count)
+        found = await answered(db, snapshot, count, ("total", repr(search)))
         if found is not None:
             return found
     return (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
@@ -200,7 +200,8 @@ async def _page_from_memory(db, search: Search, size: int, after: str | None):
     if snapshot is None or search.order != "newest":
         return None
     return await answered(db, snapshot, lambda conn, snapshot: research_page(
-        conn, snapshot, search, size, after, COLUMNS, "substr(a.body, 1, 280) as snippet"))
+        conn, snapshot, search, size, after, COLUMNS, "substr(a.body, 1, 280) as snippet"),
+        ("page", repr(search), size, after))
 
 
 async def _attention_from_memory(db, search: Search):
@@ -213,7 +214,7 @@ async def _attention_from_memory(db, search: Search):
         mask = search_mask(conn, snapshot, search)
         return None if mask is None else (snapshot.month_source_counts(None), snapshot.month_source_counts(mask))
 
-    return await answered(db, snapshot, count)
+    return await answered(db, snapshot, count, ("attention", repr(search)))
 
 
 async def _plan(db, total: int) -> tuple[bool, bool]:

@@ -380,3 +380,30 @@ def test_an_archive_not_shaped_for_them_is_served_by_sqlite(tmp_path):
     conn.commit()
     columns = FacetColumns()
     assert asyncio.run(columns.ready(str(path))) is None
+
+
+async def test_a_repeated_research_question_is_answered_from_the_kept_answers(tmp_path, monkeypatch):
+    """Answers computed from the snapshot are kept for its version like every other read: the
+    second time, nothing is computed; after a write, the answer is computed again."""
+    from archive.connect import open_archive
+    from archive.facet_columns import KEPT
+    from archive.site import app
+    from archive.store import ArchiveWriter
+    from bench.synth import synthetic_items
+
+    monkeypatch.setattr(query_cache, "MIN_CACHED_MS", 0)
+    path = tmp_path / "archive.db"
+    items = list(synthetic_items(200))
+    db = open_archive(str(path), migrate=True)
+    ArchiveWriter(db).write(items[:150])
+    site = app(path)
+    await site.invoke_startup()
+    page = "/-/cari.json?q=pilkada&region=62&size=5"
+    first = (await site.client.get(page)).json()
+    misses, hits = KEPT.misses, KEPT.hits
+    assert (await site.client.get(page)).json() == first
+    assert KEPT.misses == misses and KEPT.hits > hits
+    ArchiveWriter(db).write(items[150:])
+    db.close()
+    after = (await site.client.get(page)).json()
+    assert after["total"] > first["total"]
