@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
 
 from datasette.utils import escape_sqlite
 
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, table_mask
 from archive.query_cache import VersionedCache, version_of
 from archive.search_plan import FACET_COLUMNS, broad, covered_where, facets_sql
 
@@ -73,6 +75,9 @@ def _array_items(text) -> tuple:
 def top(counter: Counter, size: int) -> list[tuple[object, int]]:
     """Most frequent first, then by value in SQLite's order (numbers before text)."""
     return sorted(counter.items(), key=lambda kv: (-kv[1], isinstance(kv[0], str), kv[0]))[:size]
+
+
+ARTICLES_TABLE = re.compile(r"^select .+ from \[?articles\]?\s*$", re.DOTALL)
 
 
 def is_unfiltered(sql: str, params: dict) -> bool:
@@ -127,6 +132,18 @@ class FacetCounter:
     async def _one_pass(self, database, sql, params, specs, time_limit_ms):
         async def count():
             columns = [c for _, c in specs]
+            where = covered_where(sql)
+            snapshot = COLUMNS_IN_MEMORY.current(database.path)
+            if where and snapshot is not None and set(columns) <= set(snapshot.codes):
+                # The facet columns in memory (archive/facet_columns.py): a question asked once is
+                # answered without reading its matching rows.
+                def from_memory(conn, snapshot):
+                    mask = table_mask(conn, snapshot, where, params)
+                    return None if mask is None else snapshot.counts(mask, specs)
+
+                found = await answered(database, snapshot, from_memory)
+                if found is not None:
+                    return found
             query = one_pass_sql(sql, columns)
             where = covered_where(sql)
             if where and set(columns) <= set(FACET_COLUMNS) and await broad(database, where, params):
@@ -143,6 +160,13 @@ class FacetCounter:
         if cached_version != version or version is None:
             cached = {}
         missing = [spec for spec in specs if spec not in cached]
+        snapshot = COLUMNS_IN_MEMORY.current(database.path)
+        if missing and ARTICLES_TABLE.search(sql) and snapshot is not None and snapshot.version == version and \
+                {c for _, c in missing} <= set(snapshot.codes):
+            found = await answered(database, snapshot, lambda conn, snapshot: snapshot.counts(None, missing))
+            if found is not None:
+                cached.update(found)
+                missing = []
         for spec in missing:
             result = await database.execute(single_facet_sql(sql, spec), {}, truncate=False,
                                             custom_time_limit=time_limit_ms)

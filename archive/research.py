@@ -123,18 +123,22 @@ def _fts_literal(words: tuple[str, ...], phrase: bool) -> str:
     return f'"{" ".join(words)}"' if phrase else " ".join(quoted)
 
 
-def where_of(tree, params: list) -> str:
-    """SQL condition on ``a.id`` for the tree; appends its parameters to ``params``."""
+def where_of(tree, params: list, correlated: bool = False) -> str:
+    """SQL condition on ``a.id`` for the tree; appends its parameters to ``params``.
+    ``correlated``: each article is looked up in the full-text index (for a walk by date over
+    most of the archive) instead of the index's matches being read first."""
     if tree is None:
         return "1"
     if isinstance(tree, Leaf):
         table = "article_stems_fts" if tree.kind == "stems" else "articles_fts"
         params.append(_fts_literal(tree.words, tree.kind == "phrase"))
+        if correlated:
+            return f"exists (select 1 from {table} where {table} match ? and {table}.rowid = a.id)"
         return f"a.id in (select rowid from {table} where {table} match ?)"
     if tree.op == "not":
-        return f"not ({where_of(tree.children[0], params)})"
+        return f"not ({where_of(tree.children[0], params, correlated)})"
     joiner = " and " if tree.op == "and" else " or "
-    return "(" + joiner.join(where_of(child, params) for child in tree.children) + ")"
+    return "(" + joiner.join(where_of(child, params, correlated) for child in tree.children) + ")"
 
 
 def positive_stems(tree) -> list[str]:
@@ -166,9 +170,9 @@ class Search:
     mentions: str = ""  # a stage the article mentions (election_stages), beside the one it is about
     order: str = "newest"  # or "relevance"
 
-    def where(self) -> tuple[str, list]:
+    def where(self, correlated: bool = False) -> tuple[str, list]:
         params: list = []
-        clauses = [where_of(parse(self.q), params)]
+        clauses = [where_of(parse(self.q), params, correlated)]
         if self.date_from or self.date_to:
             # On sort_key (date|id), so that its index answers the range without reading rows;
             # the lower bound keeps undated articles (0000-00-00|…) out, as published_date would.
@@ -217,9 +221,13 @@ COLUMNS = ("a.id, a.published_date, a.source, a.title, a.url, a.election_related
 # looking up and sorting, 25 ms by walking the index; one matching 600 articles took 1 ms by
 # look-up, 21 ms by walking (docs/decisions/web.md).
 BROAD_SHARE = 0.02
+# Above this share, the walk looks each article up in the full-text index (where_of's
+# ``correlated``) instead of reading every match first (archive/search_plan.py MOST_SHARE).
+MOST_SHARE = 0.3
 
 
-def page_sql(search: Search, size: int, after: str | None, broad: bool = False) -> tuple[str, list]:
+def page_sql(search: Search, size: int, after: str | None, broad: bool = False,
+             most: bool = False) -> tuple[str, list]:
     """One page of matches, newest first (keyset: after a ``sort_key``) or by relevance
     (``after`` is then an offset). Rows are chosen by id and sort key first, then read: the
     sorter never carries an article's text."""
@@ -233,11 +241,12 @@ def page_sql(search: Search, size: int, after: str | None, broad: bool = False) 
                f"select {COLUMNS}, substr(a.body, 1, 280) as snippet, hits.rank as score "
                f"from hits join articles a on a.id = hits.id order by hits.rank, a.sort_key desc")
         return sql, [match, *params, size + 1, offset]
-    return _newest_first(search, "substr(a.body, 1, 280) as snippet", size + 1, after, broad, COLUMNS)
+    return _newest_first(search, "substr(a.body, 1, 280) as snippet", size + 1, after, broad, COLUMNS, most)
 
 
-def _newest_first(search: Search, extra: str, limit: int, after: str | None, broad: bool, columns: str):
-    where, params = search.where()
+def _newest_first(search: Search, extra: str, limit: int, after: str | None, broad: bool, columns: str,
+                  most: bool = False):
+    where, params = search.where(correlated=broad and most)
     if after:
         where += " and a.sort_key < ?"
         params.append(after)
@@ -258,9 +267,10 @@ EXPORT_COLUMNS = ("a.id, a.published_date, a.published_at, a.source, a.title, a.
                   "a.word_count, a.sort_key")
 
 
-def export_sql(search: Search, after: str | None, chunk: int, broad: bool = False) -> tuple[str, list]:
+def export_sql(search: Search, after: str | None, chunk: int, broad: bool = False,
+               most: bool = False) -> tuple[str, list]:
     """Every column a researcher exports, newest first, a chunk at a time (keyset)."""
-    return _newest_first(search, "a.body", chunk, after, broad, EXPORT_COLUMNS)
+    return _newest_first(search, "a.body", chunk, after, broad, EXPORT_COLUMNS, most)
 
 
 # All the archive's articles per month and source: the same for every search, so it is computed

@@ -14,10 +14,13 @@ from markupsafe import Markup, escape
 
 from archive.atom import ATOM_TYPE, atom_xml
 from archive.datasette_adapter import streaming_response
+from archive.facet_columns import COLUMNS_IN_MEMORY, answered, research_page, search_mask
 from archive.facets import FacetCounter
 from archive.query_cache import version_of
 from archive.research import (
     BROAD_SHARE,
+    COLUMNS,
+    MOST_SHARE,
     TOTALS_SQL,
     QueryError,
     Search,
@@ -129,15 +132,20 @@ async def research_search(datasette, request):
                 "database": name, "base": base, "rows": None}, request=request), status=400)
         return Response.json({"ok": False, "errors": errors}, status=400)
     if fmt == "csv":
-        total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
-        return _csv_export(db, search, await _is_broad(db, total))
+        total = await _total(db, search)
+        return _csv_export(db, search, *await _plan(db, total))
     if fmt == "atom":
         return await _feed(datasette, request, db, search, args)
     size = _page_size(request)
     after = request.args.get("_next") or None
-    total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
-    sql, params = page_sql(search, size, after, broad=await _is_broad(db, total))
-    rows = [dict(zip(r.keys(), r, strict=True)) for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
+    found = await _page_from_memory(db, search, size, after)
+    if found is not None:
+        total, rows = found[0], [dict(row) for row in found[1]]  # copies: the kept answer is not changed below
+    else:
+        total = await _total(db, search)
+        sql, params = page_sql(search, size, after, *await _plan(db, total))
+        rows = [dict(zip(r.keys(), r, strict=True))
+                for r in (await db.execute(sql, params, custom_time_limit=30000)).rows]
     next_token = None
     if len(rows) > size:
         rows = rows[:size]
@@ -171,14 +179,53 @@ EXPORT_COLUMNS = ["id", "published_date", "published_at", "source", "title", "ur
                   "election_types", "election_stages", "institutions", "places", "word_count", "body"]
 
 
-async def _is_broad(db, total: int) -> bool:
-    """Whether a good share of the archive matches (``archive.research.BROAD_SHARE``); the
+async def _total(db, search: Search) -> int:
+    """The exact number of matches: from the facet columns in memory (archive/facet_columns.py)
+    when they hold the archive's current version and every part of the search, else SQLite."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is not None:
+        def count(conn, snapshot):
+            mask = search_mask(conn, snapshot, search)
+            return None if mask is None else int(mask.sum())
+
+        found = await answered(db, snapshot, count, ("total", repr(search)))
+        if found is not None:
+            return found
+    return (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
+
+
+async def _page_from_memory(db, search: Search, size: int, after: str | None):
+    """(total, rows) of a newest-first page from the facet columns in memory, or None."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is None or search.order != "newest":
+        return None
+    return await answered(db, snapshot, lambda conn, snapshot: research_page(
+        conn, snapshot, search, size, after, COLUMNS, "substr(a.body, 1, 280) as snippet"),
+        ("page", repr(search), size, after))
+
+
+async def _attention_from_memory(db, search: Search):
+    """(TOTALS_SQL's rows, attention_sql's rows) from the facet columns in memory, or None."""
+    snapshot = COLUMNS_IN_MEMORY.current(db.path)
+    if snapshot is None:
+        return None
+
+    def count(conn, snapshot):
+        mask = search_mask(conn, snapshot, search)
+        return None if mask is None else (snapshot.month_source_counts(None), snapshot.month_source_counts(mask))
+
+    return await answered(db, snapshot, count, ("attention", repr(search)))
+
+
+async def _plan(db, total: int) -> tuple[bool, bool]:
+    """Whether a good share of the archive matches (``archive.research.BROAD_SHARE``: walk by
+    date) and whether most of it does (``MOST_SHARE``: look each article up in the index); the
     largest id stands in for the number of articles (one index look-up)."""
     largest = (await db.execute("select max(id) from articles")).first()[0] or 0
-    return total >= BROAD_SHARE * largest
+    return total >= BROAD_SHARE * largest, total >= MOST_SHARE * largest
 
 
-def _csv_export(db, search: Search, broad: bool):
+def _csv_export(db, search: Search, broad: bool, most: bool):
     """Every match, streamed a chunk at a time in the one newest-first order: nothing capped."""
 
     async def stream(writer):
@@ -187,7 +234,7 @@ def _csv_export(db, search: Search, broad: bool):
         out.writerow(EXPORT_COLUMNS)
         after = None
         while True:
-            sql, params = export_sql(search, after, EXPORT_CHUNK, broad)
+            sql, params = export_sql(search, after, EXPORT_CHUNK, broad, most)
             rows = (await db.execute(sql, params, custom_time_limit=30000)).rows
             for row in rows:
                 out.writerow([row[c] for c in EXPORT_COLUMNS])
@@ -205,8 +252,8 @@ def _csv_export(db, search: Search, broad: bool):
 async def _feed(datasette, request, db, search: Search, args: dict):
     from datasette.utils.asgi import Response
 
-    total = (await db.execute(*count_sql(search), custom_time_limit=30000)).first()[0]
-    rows = (await db.execute(*export_sql(search, None, FEED_SIZE, await _is_broad(db, total)),
+    total = await _total(db, search)
+    rows = (await db.execute(*export_sql(search, None, FEED_SIZE, *await _plan(db, total)),
                              custom_time_limit=30000)).rows
     feed_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari.atom"), args))
     page_url = datasette.absolute_url(request, _link(datasette.urls.path("/-/cari"), args))
@@ -245,8 +292,12 @@ async def research_attention(datasette, request):
                 "errors": errors, "args": _args(request), "choices": choices, "provinces": _provinces(),
                 "database": name, "base": datasette.urls.path("/-/cari"), "rows": None}, request=request),
             status=400)
-    totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
-    matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    counted = await _attention_from_memory(db, search)
+    if counted is None:
+        totals = (await db.execute(TOTALS_SQL, custom_time_limit=30000)).rows
+        matches = (await db.execute(*attention_sql(search), custom_time_limit=30000)).rows
+    else:
+        totals, matches = counted
     rows = zero_filled(attention_rows(totals, matches), search)
     if fmt == "csv":
         buffer = io.StringIO()

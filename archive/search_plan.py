@@ -34,10 +34,20 @@ def searched_page(sql: str) -> re.Match | None:
     return match
 
 
-def faster_page(page: re.Match, broad: bool) -> str:
+# Above this share the walk checks each article against the full-text index (a seek in its
+# list of matches) instead of first reading every match into a temporary table: at 1,000,000
+# articles, for a word in 39 % of them 26 ms against 199 ms; for one in 5 %, 463 ms against 54 ms
+# (measured on the loaded machine; the same threshold as the stemmed canned query's).
+MOST_SHARE = 0.3
+CORRELATED_FTS = ("exists (select 1 from articles_fts where articles_fts match escape_fts(:search) "
+                  "and articles_fts.rowid = articles.rowid)")
+
+
+def faster_page(page: re.Match, broad: bool, most: bool = False) -> str:
     walk = " indexed by idx_articles_sort_key" if broad else ""
+    where = page["where"].replace(FTS_CLAUSE, CORRELATED_FTS) if broad and most else page["where"]
     return (f"select {page['columns']} from articles where rowid in ("
-            f"select rowid from articles{walk} where {page['where']} order by {page['order']} limit {page['limit']}) "
+            f"select rowid from articles{walk} where {where} order by {page['order']} limit {page['limit']}) "
             f"order by {page['order']}")
 
 
@@ -77,9 +87,15 @@ def facets_sql(where: str, columns: list[str]) -> str:
 async def broad(database, where: str, params: dict) -> bool:
     """Whether a good share of the archive matches ``where`` (``database``: Datasette's). A
     search is counted in its full-text index, other filters by their own indexes."""
+    return await share(database, where, params) >= BROAD_SHARE
+
+
+async def share(database, where: str, params: dict) -> float:
+    """About what share of the archive matches ``where`` (the largest id stands for the number
+    of articles)."""
     if FTS_CLAUSE in where:
         matches = (await database.execute(MATCH_COUNT, {"search": params["search"]})).first()[0]
     else:
         matches = (await database.execute(f"select count(*) from articles where {where}", params)).first()[0]
     largest = (await database.execute("select max(id) from articles")).first()[0] or 0
-    return matches >= BROAD_SHARE * largest
+    return matches / largest if largest else 0.0

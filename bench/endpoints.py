@@ -124,3 +124,143 @@ ENDPOINTS: list[Endpoint] = [
               *_facet_sql("1", ())]),
     Endpoint("home_page", "/", "/", []),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Distinct questions (issue 14, first answers): a researcher's question is usually asked once, so
+# the p95 of 200 repetitions (answered from the kept answers after the first) says nothing about
+# it. Here every request of an endpoint asks a question not asked before in the server process:
+# other broad words (the archive's most frequent election words, alone and in pairs), other
+# filter combinations, other pages.
+
+# Single-word terms of the election lexicon (indonesian/data/election.toml, strong and weak) and
+# a few words of its stages: ranked by how many articles of the archive contain them.
+ELECTION_WORDS = (
+    "pilkada", "pemilu", "pemilukada", "pilgub", "pilbup", "pilwali", "pilwalkot", "pileg", "pilpres",
+    "pilkades", "kpu", "kpud", "bawaslu", "panwaslu", "panwascam", "dkpp", "dpt", "dps", "dptb", "coklit",
+    "pantarlih", "paslon", "capres", "caleg", "sirekap", "nphd", "psu", "pps", "kpps", "tps", "golput",
+    "gakkumdu", "pemilihan", "pemilih", "parpol", "banpol", "demokrasi", "pleno", "penjabat", "ppk",
+    "kampanye", "rekapitulasi", "calon", "suara", "logistik", "netralitas", "partisipasi", "pencoblosan",
+    "pelantikan", "sengketa", "debat", "tahapan", "penyelenggara", "pengawasan", "pemungutan",
+)
+# Regions of the research filter (codes): provinces and regencies, broad and narrow.
+REGION_CODES = ("62", "62.01", "62.02", "32", "65", "11", "31", "35")
+
+
+@dataclass(frozen=True)
+class ArchiveWords:
+    """What the questions are made of, read from the archive under test."""
+
+    words: tuple[str, ...]  # election words in the archive, most frequent first
+    sources: tuple[str, ...]
+    types: tuple[str, ...]
+    stages: tuple[str, ...]
+    months: tuple[str, ...]  # newest first
+
+
+def archive_words(connection, top: int = 30) -> ArchiveWords:
+    """The ``top`` most frequent election words of the archive (document counts from the
+    full-text index's vocabulary), its sources, election types, stages and months."""
+    connection.execute("create virtual table if not exists temp.bench_vocabulary "
+                       "using fts5vocab(main, articles_fts, row)")
+    counted = []
+    for word in ELECTION_WORDS:
+        row = connection.execute("select doc from temp.bench_vocabulary where term = ?", (word,)).fetchone()
+        if row and row[0]:
+            counted.append((row[0], word))
+    words = tuple(word for _, word in sorted(counted, key=lambda c: (-c[0], c[1]))[:top])
+
+    def distinct(sql):
+        return tuple(r[0] for r in connection.execute(sql) if r[0])
+
+    arrays = "select distinct j.value from (select distinct {c} as v from articles indexed by idx_articles_{c}) d, json_each(d.v) j"
+    return ArchiveWords(
+        words=words,
+        sources=distinct("select distinct source from articles indexed by idx_articles_source_published_date"),
+        types=tuple(sorted(distinct(arrays.format(c="election_types")))),
+        stages=tuple(sorted(distinct(arrays.format(c="election_stages")))),
+        months=distinct("select distinct published_month from articles indexed by "
+                        "idx_articles_published_month_source_election_related_election_types_election_stages "
+                        "where published_month is not null order by 1 desc"),
+    )
+
+
+def search_terms(words: tuple[str, ...], count: int, part: int = 0, parts: int = 1) -> list[str]:
+    """``count`` different searches, each word alone first (the broadest), then pairs of them;
+    the ``part``-th of ``parts`` disjoint shares, for endpoints whose SQL would otherwise share
+    an answer (a table search and the same search with facets share the count)."""
+    terms = list(words) + [f"{a} {b}" for i, a in enumerate(words) for b in words[i + 1:]]
+    terms += [f"{a} {b} {c}" for i, a in enumerate(words) for j, b in enumerate(words[i + 1:], i + 1)
+              for c in words[j + 1:]]
+    share = terms[part::parts]
+    if len(share) < count:
+        raise ValueError(f"{len(share)} distinct searches for {count} requests: give more words")
+    return share[:count]
+
+
+def _stem_distinct(terms: list[str]) -> list[str]:
+    """Terms whose Indonesian stems differ (pemilihan and pemilih are one stemmed question)."""
+    seen, out = set(), []
+    for term in terms:
+        key = stem_query(term)
+        if key not in seen:
+            seen.add(key)
+            out.append(term)
+    return out
+
+
+def _combinations(count: int, *choices: tuple, repeat: bool = False) -> list[tuple]:
+    """``count`` different combinations of one value from each of ``choices``, spread over all of
+    them (a stride through the product that is coprime with its size); ``repeat``: start again
+    when there are fewer (where another part of the question makes each one different)."""
+    import itertools
+    import math
+
+    product = list(itertools.product(*choices))
+    if len(product) < count and not repeat:
+        raise ValueError(f"{len(product)} distinct combinations for {count} requests")
+    stride = next(s for s in range(7919, 1, -1) if math.gcd(s, len(product)) == 1)
+    return [product[(i * stride) % len(product)] for i in range(count)]
+
+
+def _query(**params) -> str:
+    return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def distinct_paths(words: ArchiveWords, count: int, article_ids: list[int]) -> dict[str, list[str]]:
+    """Per endpoint of ENDPOINTS, ``count`` paths that each ask a different question ({db} left
+    in). The Atom feed and the home page have no question to vary: they are left out."""
+    table_terms = search_terms(words.words, 2 * count)
+    stemmed = _stem_distinct(search_terms(words.words, 8 * count))
+    if len(stemmed) < 4 * count:
+        raise ValueError("too few distinct stemmed searches: give more words")
+    sources = ("", *words.sources)
+    pages = ("", *(f"{month}-15|999999999999" for month in words.months[:24:3]))  # keyset pages of /-/cari
+    paths = {
+        "search": [f"/{{db}}/articles.json?{_query(_search=t)}&_shape=array&_size=50" for t in table_terms[0::2]],
+        "search_facets": [f"/{{db}}/articles.json?{_query(_search=t)}&_facet=source&_facet=published_month&_size=50"
+                          for t in table_terms[1::2]],
+        "facet_value_filter": [
+            f"/{{db}}/articles.json?{_query(_tag=f'election_types:{t}', source=s or None, published_month=m or None)}"
+            f"&_size=50" for t, s, m in _combinations(count, words.types, sources, ("", *words.months))],
+        "research_search": [f"/-/cari.json?{_query(q=t, _next=p or None)}"
+                            for t, p in zip(stemmed[0::4], [pages[i % len(pages)] for i in range(count)], strict=False)],
+        "research_search_filtered": [
+            f"/-/cari.json?{_query(q=t, source=s, type=ty, region=r)}"
+            for t, (s, ty, r) in zip(stemmed[1::4], _combinations(count, words.sources, words.types, REGION_CODES,
+                                                                  repeat=True), strict=False)],
+        "research_attention": [f"/-/cari/bulan.csv?{_query(q=t)}" for t in stemmed[2::4]],
+        "stemmed_search": [f"/{{db}}/cari.json?{_query(q=t, source='')}&_shape=array" for t in stemmed[3::4]],
+        "coverage_over_time": [
+            f"/{{db}}/coverage_over_time.json?{_query(source=s, region=r, type=ty, stage=st)}&_shape=array"
+            for s, r, ty, st in _combinations(count, sources, ("", *REGION_CODES), ("", *words.types),
+                                              ("", *words.stages))],
+        "article_page": [f"/{{db}}/articles/{i}" for i in article_ids[:count]],
+        "table_page": [f"/{{db}}/articles?{_query(source=s or None, published_month=m)}"
+                       for s, m in _combinations(count, sources, words.months)],
+    }
+    for name, found in paths.items():
+        paths[name] = found = found[:count]
+        if len(set(found)) < count:
+            raise ValueError(f"{name}: {len(set(found))} distinct questions for {count} requests")
+    return paths

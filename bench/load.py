@@ -8,6 +8,11 @@ The endpoints are the project paths of bench/endpoints.py (the research search `
 with its exact total and its attention over time among them). ``--cold``: each request asks a different question (a
 search word from COLD_WORDS, an article id), so no kept answer can serve it: what a first
 request costs.
+
+``--distinct`` (issue 14, first answers): every request of an endpoint asks a question not asked
+before in the server (bench/endpoints.py ``distinct_paths``: other frequent election words,
+filter combinations, pages), with the kept answers ON as deployed, and no warm-up. From Python
+(bench/run.py): ``distinct_load(db_path, base, requests, concurrency)``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import time
 
 import httpx
 
-from bench.endpoints import ENDPOINTS
+from bench.endpoints import ENDPOINTS, archive_words, distinct_paths
 from crawler.cli import wait_for
 
 # Words of the synthetic archive's filler text, each in a large share of it: a cold search per
@@ -59,6 +64,50 @@ async def load(base: str, template: str, requests: int, concurrency: int, rows: 
     return timings, errors
 
 
+async def _ask_each(base: str, paths: list[str], concurrency: int) -> tuple[list[float], list[int]]:
+    """Every path once, from ``concurrency`` clients at once, in order: milliseconds of each and
+    the statuses that were not 200."""
+    timings, errors = [], []
+    queue = list(reversed(paths))
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        async def worker():
+            while queue:
+                path = queue.pop()
+                started = time.perf_counter()
+                response = await client.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return timings, errors
+
+
+def distinct_load(db_path: str, base: str, requests: int = 200, concurrency: int = 4,
+                  db_name: str = "archive", only: list[str] | None = None) -> list[dict]:
+    """p50/p95 of first answers: per endpoint, ``requests`` different questions (none asked
+    before in the server at ``base``, whose kept answers stay on), ``concurrency`` at a time."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        words = archive_words(connection)
+        rows = connection.execute("select max(id) from articles").fetchone()[0]
+    finally:
+        connection.close()
+    # Ids spread over the archive, none asked by the repeated load's article page (its 7919 stride).
+    ids = [1 + (index * 104729 + 17) % rows for index in range(requests)]
+    figures = []
+    for name, paths in distinct_paths(words, requests, ids).items():
+        if only and name not in only:
+            continue
+        timings, errors = asyncio.run(_ask_each(base, [p.format(db=db_name) for p in paths], concurrency))
+        figures.append({"name": name, "p50": round(statistics.median(timings), 1),
+                        "p95": round(percentile(timings, 0.95), 1), "max": round(max(timings), 1),
+                        "n": len(timings), "distinct": len(set(paths)), "errors": sorted(set(errors)),
+                        "error_count": len(errors), "first_answers": True})
+    return figures
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", required=True)
@@ -68,6 +117,8 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--only", help="comma-separated endpoint names")
     parser.add_argument("--cold", action="store_true", help="a different question per request")
+    parser.add_argument("--distinct", action="store_true",
+                        help="every request a question not asked before (first answers; see distinct_load)")
     parser.add_argument("--no-cache", action="store_true", help="serve with PILKADA_QUERY_CACHE=0")
     parser.add_argument("--out", help="write the figures here as JSON")
     args = parser.parse_args(argv)
@@ -88,6 +139,13 @@ def main(argv=None) -> int:
     try:
         wait_for(base + "/-/versions.json", timeout=1800)
         print(f"{'endpoint':<28} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} errors", flush=True)
+        if args.distinct:
+            figures = distinct_load(args.db, base, args.requests, args.concurrency,
+                                    only=args.only.split(",") if args.only else None)
+            for figure in figures:
+                print(f"{figure['name']:<28} {figure['p50']:>9} {figure['p95']:>9} {figure['max']:>9} "
+                      f"{figure['errors'] or ''}", flush=True)
+            endpoints = {}
         for name, template in endpoints.items():
             timings, errors = asyncio.run(load(base, template, args.requests, args.concurrency, rows, args.cold))
             figure = {"name": name, "p50": round(statistics.median(timings), 1),
