@@ -24,6 +24,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler import pipelines, spider, warc
 from crawler.extract import css_all, media_blocks, wrap, xpath_all
+from indonesian import tagging
 from indonesian.urls import canonical_url
 from spiders.mmc_kobar import MmcKobarSpider
 from tests.test_fast_paths import as_response, pages
@@ -189,3 +190,12 @@ def test_resolved_links_are_the_joined_canonical_urls(href):
         return
     assert spider._resolved(base, href.strip()) == expected
     assert spider._resolved(base, href.strip()) == expected  # and again, from the cache
+
+
+def test_a_word_index_built_before_a_new_matcher_still_finds_its_words():
+    words = tagging.Words.of("rapat pleno zzyzx terbuka digelar")
+    assert "zzyzx" not in words.index  # no matcher starts with it yet
+    matcher = tagging.Matcher([("zzyzx terbuka", "new"), ("pleno", "plenary")])
+    lowered = "rapat pleno zzyzx terbuka digelar"
+    assert matcher.find(lowered, words) == matcher.find(lowered, list(words)) == [
+        ("plenary", "pleno"), ("new", "zzyzx terbuka")]
