@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import random
 import threading
 from io import BytesIO
 from pathlib import Path
@@ -25,6 +26,8 @@ from warcio.warcwriter import WARCWriter
 from crawler import pipelines, spider, warc
 from crawler.extract import css_all, media_blocks, wrap, xpath_all
 from indonesian import tagging
+from indonesian import text as text_module
+from indonesian.text import clean_whitespace
 from indonesian.urls import canonical_url
 from spiders.mmc_kobar import MmcKobarSpider
 from tests.test_fast_paths import as_response, pages
@@ -199,3 +202,36 @@ def test_a_word_index_built_before_a_new_matcher_still_finds_its_words():
     lowered = "rapat pleno zzyzx terbuka digelar"
     assert matcher.find(lowered, words) == matcher.find(lowered, list(words)) == [
         ("plenary", "pleno"), ("new", "zzyzx terbuka")]
+
+
+# Characters of every class the cleaning treats apart: spaces of every kind, line breaks,
+# controls, invisible marks, combining marks (NFC), surrogates, non-characters, Unicode
+# whitespace that is none of these (U+1680), plain letters and punctuation.
+ALPHABET = (" \t\n\r\x0b\x0c\x85\u2028\u2029\u00a0\u2000\u2001\u200a\u202f\u205f\u3000\u1680\x00\x1c\x1f\x7f\x9f"
+            "\u00ad\u200b\u200d\u2060\ufeff\u202e\u0301\u0308\ud800\ufdd0\uffff\u212b\u00c5Aae .,-()é漢")
+
+
+def _random_texts(count: int, seed: int = 14) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def _fixture_texts() -> list[str]:
+    texts = []
+    for _, html in pages():
+        response = as_response(html)
+        texts += css_all(response, "::text")  # every text node, as raw as the page has it
+        texts += ["".join(p.itertext()) for p in css_all(response, "p, div, li, h1, h2")]
+    return texts
+
+
+@pytest.mark.parametrize("source", ["fixtures", "random"])
+def test_cleaning_a_clean_text_changes_nothing(source):
+    texts = _fixture_texts() if source == "fixtures" else _random_texts(20000)
+    assert len(texts) > (600 if source == "fixtures" else 19000)
+    for text in texts:
+        once = text_module._clean_whitespace(text)
+        assert text_module._clean_whitespace(once) == once, repr(text)
+        # The remembering function gives the same, the first time and again.
+        assert clean_whitespace(text) == once and clean_whitespace(once) == once
+        assert clean_whitespace(text) == once, repr(text)
