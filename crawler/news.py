@@ -39,6 +39,8 @@ from crawler.extract import (
     time_datetime,
     title_heading,
     weekday_full_dates,
+    wrap,
+    xpath_all,
 )
 from crawler.spider import ArchiveSpider
 from indonesian.text import match_key
@@ -126,7 +128,7 @@ class NewsSpider(Discovering, ArchiveSpider):
         nd = next_data(response)
         page_title = next(iter(css_all(response, "title::text")), "").strip()
         parser = "selectors"
-        container = largest(response.css(self.BODY)) if self.BODY else SelectorList([])
+        container = largest(wrap(response, css_all(response, self.BODY))) if self.BODY else SelectorList([])
         if not container and nd:
             container, parser = Selector(text=f"<div id='__next_data'>{nd['body']}</div>").css("#__next_data"), "nextdata"
         if not container:
@@ -142,10 +144,13 @@ class NewsSpider(Discovering, ArchiveSpider):
             links = {}
             for link in css_all(container, "a"):
                 links[match_key(next(iter(css_all(link, "::text")), ""))] = self.absolute(response, link.get("href", ""))
-            figures = response.css(self.CAPTIONS) + container.xpath(self.INLINE_FIGURES)
-            figures += container.css("figcaption") + media_blocks(container)
+            # The same queries as response.css(CAPTIONS), container.xpath(INLINE_FIGURES) and
+            # container.css("figcaption"), on the lxml tree (see crawler.extract.css_all).
+            figures = [*wrap(response, css_all(response, self.CAPTIONS)),
+                       *wrap(container[0], xpath_all(container, self.INLINE_FIGURES)),
+                       *wrap(container[0], css_all(container, "figcaption")), *media_blocks(container)]
             figures = list({id(node.root): node for node in figures}.values())
-            captions = list(dict.fromkeys(" ".join(c.css("::text").getall()).strip() for c in figures))
+            captions = list(dict.fromkeys(" ".join(css_all(c.root, "::text")).strip() for c in figures))
             for node in figures:
                 if node.root.getparent() is not None:  # not inside a figure dropped already
                     node.drop()

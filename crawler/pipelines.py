@@ -233,6 +233,7 @@ class StorePipeline(_Pipeline):
         if not self.buffer or self.failed:
             return
         batch, self.buffer = self.buffer, []
+        batch = await self._with_evidence(batch)
         try:
             await asyncio.wrap_future(self.thread.submit(self.writer.write, batch))
             for rejected in self.writer.rejected:
@@ -247,6 +248,19 @@ class StorePipeline(_Pipeline):
             self.stats.set_value("archive/storage_error", self.failed)
             self.stats.inc_value("archive/articles/not_stored", len(batch))
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage error"))
+
+    async def _with_evidence(self, batch: list[dict]) -> list[dict]:
+        """The batch once the WARC record of each of its articles is written (``crawler.warc``
+        writes them in a thread of its own): an article whose record could not be written is
+        stored without one, as before the records were written in a thread."""
+        warc = getattr(self.crawler, "warc_extension", None)
+        if warc is None:
+            return batch
+        unwritten = await warc.written()
+        for article in batch:
+            if article.get("warc_record_id") in unwritten:
+                article["warc_file"] = article["warc_record_id"] = None
+        return batch
 
     async def close_spider(self):
         try:

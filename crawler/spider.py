@@ -14,7 +14,7 @@ run lives in Scrapy components configured in ``crawler.settings``:
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -128,7 +128,7 @@ class ArchiveSpider(scrapy.Spider):
         href = href.strip()
         if self.mirror.origin and href.startswith(self.mirror.origin.rstrip("/")):
             return self.mirror.canonical(href)
-        return canonical_url(urljoin(self.canonical(response), href))
+        return _resolved(self.canonical(response), href)
 
     def is_article_url(self, url: str) -> bool:
         """A canonical URL this source could serve an article at: https, one of the source's
@@ -211,6 +211,13 @@ class ArchiveSpider(scrapy.Spider):
 def _real_hosts(hosts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     """Asked for every request and link: computed once per source."""
     return tuple(dict.fromkeys(host_of(origin) for _, origin in hosts))
+
+
+@lru_cache(maxsize=8192)
+def _resolved(base: str, href: str) -> str:
+    """The canonical URL of ``href`` on the page ``base``: a pure function of the two strings,
+    asked twice for most links of an article (its related links, then the links followed)."""
+    return canonical_url(urljoin(base, href))
 
 
 def _read_url_list(path: str) -> list[str]:

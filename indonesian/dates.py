@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 WIB = timezone(timedelta(hours=7), "WIB")
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
@@ -134,6 +135,7 @@ def _time_parts(match: re.Match) -> dict:
     return {"hour": hour, "minute": minute, "offset_hours": ZONES.get((match["tz"] or "WIB").upper(), 7)}
 
 
+@lru_cache(maxsize=4096)  # pure, its result frozen: resolve() parses each piece of evidence twice
 def parse_text(text: str, *, month_first: bool = False, in_story: bool = False) -> _Parsed | None:
     """The first date written in ``text`` in any of the Indonesian forms, year optional.
 

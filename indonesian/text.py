@@ -65,9 +65,27 @@ NOT_PLAIN = re.compile(r"[^\t\n\x20-\x7e]")
 BLANK_LINES = re.compile(r"\n{3,}")
 
 
+# Texts clean_whitespace returned. Cleaning is idempotent (a clean text comes back unchanged;
+# tests/test_crawl_speed.py checks it on every fixture paragraph and on random text), and a
+# paragraph is cleaned three times on its way (the spider, the clean pipeline,
+# strip_boilerplate): the second and third time are a dictionary look-up, by identity. Bounded.
+_CLEANED: dict[str, None] = {}
+_CLEANED_MAX = 16384
+
+
 def clean_whitespace(text: str) -> str:
     """Valid text (:func:`clean_text`), one space between words, no space at line ends, at
     most one blank line."""
+    if text in _CLEANED:
+        return text
+    cleaned = _clean_whitespace(text)
+    if len(_CLEANED) >= _CLEANED_MAX:
+        _CLEANED.clear()
+    _CLEANED[cleaned] = None
+    return cleaned
+
+
+def _clean_whitespace(text: str) -> str:
     if NOT_PLAIN.search(text):
         text = clean_text(text)
         lines = [SPACES.sub(" ", line).strip() for line in text.split("\n")]
