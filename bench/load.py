@@ -45,23 +45,15 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def load(base: str, template: str, requests: int, concurrency: int, rows: int, cold: bool):
-    timings, errors = [], []
-    queue = list(range(requests))
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-        async def worker():
-            while queue:
-                index = queue.pop()
-                path = template.format(db="archive", id=1 + (index * 7919) % rows)
-                if cold:
-                    path = path.replace("pilkada", COLD_WORDS[index % len(COLD_WORDS)]).replace(
-                        "pemilihan", COLD_WORDS[(index + 7) % len(COLD_WORDS)])
-                started = time.perf_counter()
-                response = await client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    errors.append(response.status_code)
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return timings, errors
+    def path(index: int) -> str:
+        path = template.format(db="archive", id=1 + (index * 7919) % rows)
+        if cold:
+            path = path.replace("pilkada", COLD_WORDS[index % len(COLD_WORDS)]).replace(
+                "pemilihan", COLD_WORDS[(index + 7) % len(COLD_WORDS)])
+        return path
+
+    # Asked from the last index down, as this load always asked them.
+    return await _ask_each(base, [path(index) for index in reversed(range(requests))], concurrency)
 
 
 async def _ask_each(base: str, paths: list[str], concurrency: int) -> tuple[list[float], list[int]]:

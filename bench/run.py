@@ -175,16 +175,12 @@ def bench_cpu(args, work: Path, rows: list, state: dict) -> None:
 
 
 def bench_store(args, work: Path, rows: list, state: dict) -> None:
-    from sqlite_utils import Database
-
     from archive.connect import open_archive
-    from archive.schema import FTS, TABLES
-    from archive.store import ArchiveWriter, row_from_item
-    from bench.profile_store import fuller_baseline, writer_rate
+    from archive.store import ArchiveWriter
+    from bench.profile_store import fuller_baseline, issue_baseline, writer_rate
     from bench.synth import synthetic_items
 
     items = list(synthetic_items(args.store_rows))
-    plain = [row_from_item(i) for i in items]
     project, baseline, bulk, fuller = [], [], [], []
     for attempt in range(args.repeat):
         db = open_archive(str(work / f"store-{attempt}.db"), migrate=True)
@@ -196,17 +192,7 @@ def bench_store(args, work: Path, rows: list, state: dict) -> None:
         db.close()
         # What a sqlite-utils user would write for the same searchable table: the rows, the same
         # indexes, full-text search on the same columns with the same tokenizer.
-        bare = Database(str(work / f"store-bare-{attempt}.db"))
-        bare.enable_wal()
-        started = time.perf_counter()
-        with bare.atomic():
-            bare["articles"].insert_all(plain)
-            for columns, unique in TABLES["articles"]["indexes"]:
-                bare["articles"].create_index(columns, unique=unique)
-        bare["articles"].enable_fts(FTS["articles"]["columns"], fts_version="FTS5",
-                                    tokenize=FTS["articles"]["tokenize"])
-        baseline.append(len(items) / (time.perf_counter() - started))
-        bare.close()
+        baseline.append(issue_baseline(items, str(work / f"store-bare-{attempt}.db")))
         # The writer's bulk load (indexes and full-text made once at the end: a first build), and
         # a sqlite-utils user filling every table the store fills, from rows computed beforehand.
         bulk.append(writer_rate(items, str(work / f"store-bulk-{attempt}.db"), bulk=True))
