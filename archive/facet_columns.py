@@ -291,14 +291,17 @@ class FacetColumns:
             task = self._reading[path] = asyncio.ensure_future(read())
         return task
 
+    def _kept(self, path: str | None) -> tuple[int | None, Snapshot | None]:
+        """The archive's current version, and the snapshot kept of it if there is one."""
+        version = version_of(path) if path else None
+        snapshot = self._snapshots.get(path) if version is not None else None
+        return version, snapshot if snapshot is not None and snapshot.version == version else None
+
     async def ready(self, path: str | None) -> Snapshot | None:
         """The snapshot of the archive's current version, read now if need be (server start)."""
         for _ in range(3):  # a reading of an earlier version may be under way: then one more
-            version = version_of(path) if path else None
-            if version is None:
-                return None
-            snapshot = self._snapshots.get(path)
-            if snapshot is not None and snapshot.version == version:
+            version, snapshot = self._kept(path)
+            if version is None or snapshot is not None:
                 return snapshot
             snapshot = await self._start(path, version, now=True)
             if snapshot is not None and snapshot.version == version_of(path):
@@ -308,14 +311,10 @@ class FacetColumns:
     def current(self, path: str | None) -> Snapshot | None:
         """The snapshot of the archive's current version, or None (and one is read in the
         background, for the requests after this one)."""
-        version = version_of(path) if path else None
-        if version is None:
-            return None
-        snapshot = self._snapshots.get(path)
-        if snapshot is not None and snapshot.version == version:
-            return snapshot
-        self._start(path, version)
-        return None
+        version, snapshot = self._kept(path)
+        if version is not None and snapshot is None:
+            self._start(path, version)
+        return snapshot
 
 
 COLUMNS_IN_MEMORY = FacetColumns()

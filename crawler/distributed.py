@@ -43,9 +43,11 @@ from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.python.failure import Failure
+from warcio.warcwriter import WARCWriter
 
 from crawler.items import Article
 from crawler.spider import page_failed
+from crawler.warc import evidence_record, warc_dir, warc_name
 
 logger = logging.getLogger(__name__)
 
@@ -525,10 +527,6 @@ class WorkerEvidence(_WorkerComponent):
     def response_received(self, response, request, spider):
         if response.status != 200 or not request.meta.get("evidence"):
             return
-        from warcio.warcwriter import WARCWriter
-
-        from crawler.warc import evidence_record, warc_name
-
         buffer = BytesIO()
         writer = WARCWriter(buffer, gzip=True)
         record = evidence_record(writer, response, request)
@@ -707,8 +705,6 @@ class Source:
     def keep_evidence(self, records: list[bytes]) -> None:
         """Append the workers' WARC records (each a whole gzip member) to the run's WARC file of
         the source, flushed to the system before the items naming them are stored."""
-        from crawler.warc import warc_dir, warc_name
-
         if self.evidence is None:
             settings = self.crawler.settings
             folder = warc_dir(settings.get("ARCHIVE_DB"))

@@ -79,11 +79,7 @@ class WarcExtension:
         # The id and date are fixed here, so that the article made from this response names its
         # record, and the record's date is the time the response arrived.
         record_id, date = self.writer._make_warc_id(), self.writer.curr_warc_date()
-        headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
-        meta = {k: request.meta[k] for k in REPLAYED_META if k in request.meta}
-        warc_headers = {"WARC-Canonical-URI": request.meta.get("canonical", response.url),
-                        "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
-                        CALLBACK_HEADER: getattr(request.callback, "__name__", None)}  # replayed by crawler.replay
+        headers, warc_headers = record_headers(response, request)
         request.meta["warc"] = {"file": self.name, "record_id": record_id}
         self.last = self.thread.submit(self._write, response.url, response.status, headers, response.body,
                                        warc_headers, record_id, date)
@@ -142,17 +138,22 @@ def warc_name(run_id: str, spider_name: str) -> str:
     return f"{run_id}-{spider_name}.warc.gz"
 
 
-def evidence_record(writer: WARCWriter, response, request):
-    """The response record of an evidence page, with what ``reparse`` needs to replay it."""
-    callback = getattr(request.callback, "__name__", None)  # replayed by crawler.replay
+def record_headers(response, request) -> tuple[list, dict]:
+    """An evidence page's HTTP headers, and the WARC headers ``reparse`` needs to replay it."""
     headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
-    http_headers = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
     meta = {k: request.meta[k] for k in REPLAYED_META if k in request.meta}
-    return writer.create_warc_record(
-        response.url, "response", payload=BytesIO(response.body), http_headers=http_headers,
-        warc_headers_dict={"WARC-Canonical-URI": request.meta.get("canonical", response.url),
-                           "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
-                           CALLBACK_HEADER: callback})
+    warc_headers = {"WARC-Canonical-URI": request.meta.get("canonical", response.url),
+                    "WARC-Crawl-Meta": json.dumps(meta, ensure_ascii=False),
+                    CALLBACK_HEADER: getattr(request.callback, "__name__", None)}  # replayed by crawler.replay
+    return headers, warc_headers
+
+
+def evidence_record(writer: WARCWriter, response, request):
+    """The response record of an evidence page, made in place (a distributed crawl's worker)."""
+    headers, warc_headers = record_headers(response, request)
+    http_headers = StatusAndHeaders(f"{response.status} OK", headers, protocol="HTTP/1.1")
+    return writer.create_warc_record(response.url, "response", payload=BytesIO(response.body),
+                                     http_headers=http_headers, warc_headers_dict=warc_headers)
 
 
 def _call_from_thread(function) -> None:
