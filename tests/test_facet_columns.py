@@ -15,6 +15,7 @@ from archive import query_cache
 from archive.facet_columns import FacetColumns, read_snapshot, search_mask, table_mask
 from archive.research import TOTALS_SQL, Search, attention_sql, count_sql
 from archive.search_plan import FTS_CLAUSE
+from tests.synthetic_site import answers_of, started_site
 
 pytestmark = pytest.mark.slow  # builds an archive of 500 articles: not in `make test-fast`
 
@@ -217,27 +218,16 @@ async def test_the_site_answers_as_without_them_and_follows_a_write(tmp_path, mo
     """Through Datasette: the pages answered from the columns in memory equal the pages of a
     site with nothing kept (PILKADA_QUERY_CACHE=0), before a write, right after it (the stale
     snapshot is not used) and once the new snapshot is read."""
-    from archive.connect import open_archive
     from archive.facet_columns import COLUMNS_IN_MEMORY, USED
     from archive.site import app
     from archive.store import ArchiveWriter
-    from bench.synth import synthetic_items
 
     path = tmp_path / "archive.db"
-    items = list(synthetic_items(300))
-    db = open_archive(str(path), migrate=True)
-    ArchiveWriter(db).write(items[:260])
-    site = app(path)
-    await site.invoke_startup()
+    items, db, site = await started_site(path, count=300, stored=260)
     assert COLUMNS_IN_MEMORY.current(str(path.resolve())) is not None  # read at startup
 
     async def answers(datasette):
-        out = {}
-        for page in PAGES:
-            response = await datasette.client.get(page)
-            assert response.status_code == 200, (page, response.text)
-            out[page] = _answer(response.json())
-        return out
+        return await answers_of(datasette, PAGES, _answer)
 
     async def plain():
         monkeypatch.setenv("PILKADA_QUERY_CACHE", "0")
@@ -385,19 +375,11 @@ def test_an_archive_not_shaped_for_them_is_served_by_sqlite(tmp_path):
 async def test_a_repeated_research_question_is_answered_from_the_kept_answers(tmp_path, monkeypatch):
     """Answers computed from the snapshot are kept for its version like every other read: the
     second time, nothing is computed; after a write, the answer is computed again."""
-    from archive.connect import open_archive
     from archive.facet_columns import KEPT
-    from archive.site import app
     from archive.store import ArchiveWriter
-    from bench.synth import synthetic_items
 
     monkeypatch.setattr(query_cache, "MIN_CACHED_MS", 0)
-    path = tmp_path / "archive.db"
-    items = list(synthetic_items(200))
-    db = open_archive(str(path), migrate=True)
-    ArchiveWriter(db).write(items[:150])
-    site = app(path)
-    await site.invoke_startup()
+    items, db, site = await started_site(tmp_path / "archive.db", count=200, stored=150)
     page = "/-/cari.json?q=pilkada&region=62&size=5"
     first = (await site.client.get(page)).json()
     misses, hits = KEPT.misses, KEPT.hits

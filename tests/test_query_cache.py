@@ -10,6 +10,7 @@ import pytest
 
 from archive import query_cache
 from archive.query_cache import ArchiveVersion, VersionedCache, cacheable
+from tests.synthetic_site import answers_of, started_site
 
 
 def test_the_version_changes_with_every_commit_from_any_connection(tmp_path):
@@ -118,28 +119,16 @@ def _answer(data):
 
 @pytest.mark.slow
 async def test_cached_pages_follow_every_write_and_equal_uncached_answers(tmp_path, monkeypatch):
-    from archive.connect import open_archive
     from archive.site import app
     from archive.store import ArchiveWriter
-    from bench.synth import synthetic_items
 
     monkeypatch.setattr(query_cache, "MIN_CACHED_MS", 0)  # keep every answer, however cheap
-    items = list(synthetic_items(460))
     path = tmp_path / "archive.db"
-    db = open_archive(str(path), migrate=True)
-    ArchiveWriter(db).write(items[:400])
-
-    site = app(path)
-    await site.invoke_startup()
+    items, db, site = await started_site(path, count=460, stored=400)
     cache = site.get_database("archive").execute.versioned_cache
 
     async def answers(datasette):
-        out = {}
-        for page in PAGES:
-            response = await datasette.client.get(page)
-            assert response.status_code == 200, (page, response.text)
-            out[page] = _answer(response.json())
-        return out
+        return await answers_of(datasette, PAGES, _answer)
 
     before = await answers(site)
     hits = cache.hits
