@@ -123,6 +123,26 @@ def row_from_item(item: dict) -> dict:
     return row
 
 
+PREPARED = "_prepared"
+
+
+def prepared(item: dict) -> dict:
+    """The item with what the writer derives from it computed beforehand (its article row, its
+    stems, its shingle hashes), under the key ``_prepared``: a bulk build computes these in
+    another process while the writer writes (bench/synth.py). The item must not change after.
+    An item whose values cannot be derived is handed on as it is: the writer rejects it with
+    its reason, as any item it cannot store."""
+    try:
+        row = row_from_item(item)
+        return {**item, PREPARED: (row, _stems_of(row), shingle_array(row["body"]))}
+    except ITEM_ERRORS:
+        return item
+
+
+def _stems_of(row: dict) -> str:
+    return stem_text(f"{row['title'] or ''} {row['body'] or ''}")
+
+
 def _any_host(url: str) -> int:
     return 0
 
@@ -258,7 +278,10 @@ class ArchiveWriter:
             [(url, item["source"], item["url"], now, url, url) for url in item.get("discovered") or []])
 
     def _write_article(self, item: dict) -> tuple[str, int]:
-        row = row_from_item(item)
+        if PREPARED in item:  # a copy: a batch written again item by item starts from the same row
+            row, stems, shingled = dict(item[PREPARED][0]), *item[PREPARED][1:]
+        else:
+            row, stems, shingled = row_from_item(item), None, None
         now = utc_stamp()
         existing, how = self._find(row["url"], row["release_key"])
         if existing is None:
@@ -266,9 +289,9 @@ class ArchiveWriter:
             article_id = self._insert("articles", row)
             if not self.bulk_loading:
                 self._index("articles", article_id, row)
-            self._stem(article_id, row, new=True)
+            self._stem(article_id, row, new=True, stems=stems)
             self._regions(article_id, item, new=True)
-            self._cluster(article_id, row, new=True)
+            self._cluster(article_id, row, new=True, shingled=shingled)
             self._resolve_failure(row["url"], now)
             return "new", article_id
         article_id = existing["id"]
@@ -296,8 +319,8 @@ class ArchiveWriter:
         row.pop("url")
         self._update(article_id, row)
         self._regions(article_id, item)
-        self._cluster(article_id, {**row, "cluster_id": existing["cluster_id"]})
-        self._stem(article_id, row)
+        self._cluster(article_id, {**row, "cluster_id": existing["cluster_id"]}, shingled=shingled)
+        self._stem(article_id, row, stems=stems)
         return "updated", article_id
 
     def _merge_copy(self, existing: dict, row: dict, now: str) -> str:
@@ -350,9 +373,9 @@ class ArchiveWriter:
             "warc_file": existing["warc_file"], "warc_record_id": existing["warc_record_id"],
         })
 
-    def _cluster(self, article_id: int, row: dict, new: bool = False) -> None:
+    def _cluster(self, article_id: int, row: dict, new: bool = False, shingled=None) -> None:
         """Link another source's version of the same story (published within CLUSTER_DAYS)."""
-        mine = shingle_array(row["body"])
+        mine = shingle_array(row["body"]) if shingled is None else shingled
         values = mine[:SKETCH_SIZE].tolist()
         day = row["published_date"]
         if not new:
@@ -388,8 +411,8 @@ class ArchiveWriter:
         self.db.conn.executemany("insert into article_regions (article_id, code) values (?, ?)",
                                  [(article_id, code) for code in item.get("regions") or []])
 
-    def _stem(self, article_id: int, row: dict, new: bool = False) -> None:
-        stems = {"id": article_id, "stem": stem_text(f"{row['title'] or ''} {row['body'] or ''}")}
+    def _stem(self, article_id: int, row: dict, new: bool = False, stems: str | None = None) -> None:
+        stems = {"id": article_id, "stem": _stems_of(row) if stems is None else stems}
         if new:
             self._insert("article_stems", stems)
             if not self.bulk_loading:

@@ -6,11 +6,14 @@ distributions (two sources, 2018-2026, a third election-related, tags, regions).
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import time
+from contextlib import contextmanager
+from queue import Empty
 
 from archive.connect import open_archive
-from archive.store import ArchiveWriter
+from archive.store import ArchiveWriter, prepared
 from indonesian import regions, tagging
 from indonesian.text import content_hash, release_key
 from replica.corpus import generate
@@ -58,22 +61,64 @@ def build(path: str, count: int, batch: int = 20000, cache_mb: int = 1024) -> fl
     at random places (URLs, release keys, 16,000,000 sketch values) are about 1 GB.
     ``batch``: 16 sketch values an article land on random pages of the sketch index, so one
     commit of 2,000 articles rewrote most of that index into the WAL (write amplification
-    growing with the archive); 20,000 a commit amortizes it ten times more."""
+    growing with the archive); 20,000 a commit amortizes it ten times more.
+    The items are made in a process of their own, as a crawl's spiders (or its distributed
+    workers) make them beside the writer, and there what the writer derives from an item (its
+    row, stems and shingles: ``archive.store.prepared``) is computed too: the writer's
+    process only writes, and the build uses both cores."""
     started = time.perf_counter()
     db = open_archive(path, migrate=True)
     writer = ArchiveWriter(db, "bench", cache_mb=cache_mb)
-    buffer = []
-    with writer.bulk():
-        for item in synthetic_items(count):
-            buffer.append(item)
-            if len(buffer) >= batch:
-                writer.write(buffer)
-                buffer = []
-        if buffer:
-            writer.write(buffer)
+    with writer.bulk(), produced(count, batch) as batches:
+        for items in batches:
+            writer.write(items)
     db.execute("analyze")
     db.close()
     return time.perf_counter() - started
+
+
+def _produce(count: int, batch: int, queue) -> None:
+    buffer = []
+    for item in synthetic_items(count):
+        buffer.append(prepared(item))
+        if len(buffer) >= batch:
+            queue.put(buffer)
+            buffer = []
+    queue.put(buffer)
+    queue.put(None)
+
+
+@contextmanager
+def produced(count: int, batch: int):
+    """The batches of :func:`synthetic_items`, made by a child process at most two batches
+    ahead of the reader."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=2)
+    producer = context.Process(target=_produce, args=(count, batch, queue), daemon=True)
+    producer.start()
+
+    def batches():
+        while True:
+            try:
+                items = queue.get(timeout=5)
+            except Empty:
+                if producer.exitcode not in (None, 0):  # died without its end mark
+                    raise RuntimeError(f"the synthetic item producer exited with {producer.exitcode}") from None
+                continue
+            if items is None:
+                return
+            if items:
+                yield items
+
+    try:
+        yield batches()
+        producer.join(timeout=60)
+        if producer.exitcode != 0:
+            raise RuntimeError(f"the synthetic item producer exited with {producer.exitcode}")
+    finally:
+        if producer.is_alive():
+            producer.kill()
+            producer.join()
 
 
 def replicate(source: str, path: str, count: int) -> float:

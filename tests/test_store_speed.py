@@ -137,21 +137,29 @@ def test_a_bulk_load_killed_half_way_is_finished_by_the_next_writer(tmp_path):
 
 
 def test_a_bulk_load_gives_the_archive_of_a_plain_load(tmp_path):
+    """Also with the items prepared beforehand in another process (``prepared``, pickled as
+    bench/synth.py's producer hands them over), the new articles, a copy and an update."""
+    import pickle
+
     from archive.connect import open_archive
-    from archive.store import ArchiveWriter
+    from archive.store import ArchiveWriter, prepared
     from bench.synth import synthetic_items
 
     items = list(synthetic_items(120))
     copy = {**items[7], "url": items[7]["url"] + "-copy"}  # same release: an alias
     changed = {**items[3], "body": items[3]["body"] + " Tambahan.", "content_hash": "changed"}
     dumps = []
-    for bulk in (False, True):
-        db = open_archive(tmp_path / f"{bulk}.db", migrate=True)
+    for bulk, prepare in ((False, False), (True, False), (True, True)):
+        db = open_archive(tmp_path / f"{bulk}-{prepare}.db", migrate=True)
         writer = ArchiveWriter(db, "test")
+
+        def handed(batch, prepare=prepare):
+            return pickle.loads(pickle.dumps([prepared(i) for i in batch])) if prepare else batch
+
         with writer.bulk() if bulk else _nothing():
             for start in range(0, 120, 40):
-                writer.write(items[start:start + 40])
-            writer.write([copy, changed])
+                writer.write(handed(items[start:start + 40]))
+            writer.write(handed([copy, changed]))
         # Everything but the clock's times (first and last seen).
         columns = ", ".join(c for c in db["articles"].columns_dict if not c.endswith("_seen_at"))
         dumps.append([
@@ -167,8 +175,29 @@ def test_a_bulk_load_gives_the_archive_of_a_plain_load(tmp_path):
             db.execute("select rowid from article_stems_fts where article_stems_fts match 'perintah' "
                        "order by rowid").fetchall(),
         ])
-    assert dumps[0] == dumps[1]
+    assert dumps[0] == dumps[1] == dumps[2]
     assert dumps[0][3] and dumps[0][2]  # the copy and the version were written
+
+
+def test_a_prepared_batch_written_again_item_by_item_gives_the_plain_outcomes(tmp_path):
+    """A refused item makes the writer write its batch again, item by item: prepared rows are
+    not used up by the first attempt (an update takes the URL out of its row)."""
+    from archive.connect import open_archive
+    from archive.store import ArchiveWriter, prepared
+    from bench.synth import synthetic_items
+
+    outcomes, bodies = [], []
+    for prepare in (False, True):
+        db = open_archive(tmp_path / f"{prepare}.db", migrate=True)
+        writer = ArchiveWriter(db, "test")
+        items = list(synthetic_items(5))
+        writer.write(items[:2])
+        batch = [{**items[0], "body": items[0]["body"] + " Ubah.", "content_hash": "changed"}, *items[2:]]
+        batch[2] = {**batch[2], "body": batch[2]["body"] + "\ud800"}  # refused: a lone surrogate
+        outcomes.append(writer.write([prepared(i) for i in batch] if prepare else batch))
+        bodies.append(db.execute("select url, body, version from articles order by id").fetchall())
+    assert outcomes[0] == outcomes[1] == ["updated", "new", "rejected", "new"]
+    assert bodies[0] == bodies[1]
 
 
 def _nothing():
