@@ -43,6 +43,22 @@ def writer_rate(items: list[dict], path: str, bulk: bool, batch: int = 200) -> f
     return rate
 
 
+def two_core_rate(count: int, path: str, batch: int = 200) -> float:
+    """Articles/s of the bulk load of ``bench/synth.py build``: the same synthetic items, made
+    and prepared (``archive.store.prepared``) in a producer process while the writer writes."""
+    from bench.synth import produced
+
+    db = open_archive(path, migrate=True)
+    writer = ArchiveWriter(db, "bench")
+    started = time.perf_counter()
+    with writer.bulk(), produced(count, batch) as batches:
+        for items in batches:
+            writer.write(items)
+    rate = count / (time.perf_counter() - started)
+    db.close()
+    return rate
+
+
 def issue_baseline(items: list[dict], path: str) -> float:
     """bench/run.py's store baseline: insert_all of the article rows, same indexes, enable_fts."""
     plain = [row_from_item(i) for i in items]
