@@ -46,14 +46,12 @@ def writer_rate(items: list[dict], path: str, bulk: bool, batch: int = 200) -> f
 def two_core_rate(count: int, path: str, batch: int = 200) -> float:
     """Articles/s of the bulk load of ``bench/synth.py build``: the same synthetic items, made
     and prepared (``archive.store.prepared``) in a producer process while the writer writes."""
-    from bench.synth import produced
+    from bench.synth import write_produced
 
     db = open_archive(path, migrate=True)
     writer = ArchiveWriter(db, "bench")
     started = time.perf_counter()
-    with writer.bulk(), produced(count, batch) as batches:
-        for items in batches:
-            writer.write(items)
+    write_produced(writer, count, batch)
     rate = count / (time.perf_counter() - started)
     db.close()
     return rate

@@ -68,13 +68,18 @@ def build(path: str, count: int, batch: int = 20000, cache_mb: int = 1024) -> fl
     process only writes, and the build uses both cores."""
     started = time.perf_counter()
     db = open_archive(path, migrate=True)
-    writer = ArchiveWriter(db, "bench", cache_mb=cache_mb)
-    with writer.bulk(), produced(count, batch) as batches:
-        for items in batches:
-            writer.write(items)
+    write_produced(ArchiveWriter(db, "bench", cache_mb=cache_mb), count, batch)
     db.execute("analyze")
     db.close()
     return time.perf_counter() - started
+
+
+def write_produced(writer: ArchiveWriter, count: int, batch: int) -> None:
+    """``count`` synthetic items stored through the writer's bulk load, ``batch`` a commit, made
+    and prepared by a producer process (:func:`produced`) while the writer writes."""
+    with writer.bulk(), produced(count, batch) as batches:
+        for items in batches:
+            writer.write(items)
 
 
 def _produce(count: int, batch: int, queue) -> None:
