@@ -80,6 +80,9 @@ def write_produced(writer: ArchiveWriter, count: int, batch: int) -> None:
     with writer.bulk(), produced(count, batch) as batches:
         for items in batches:
             writer.write(items)
+    if writer.counts["new"] != count:  # a benchmark over fewer articles than it says is no result
+        raise RuntimeError(f"{writer.counts['new']} of {count} synthetic articles stored as new: "
+                           f"{writer.counts}; refused: {writer.rejected[:3]}")
 
 
 def _produce(count: int, batch: int, queue) -> None:

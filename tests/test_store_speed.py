@@ -204,3 +204,21 @@ def _nothing():
     from contextlib import nullcontext
 
     return nullcontext()
+
+
+def test_a_build_that_stores_fewer_articles_than_asked_fails_loudly(tmp_path, monkeypatch):
+    """The 1M build's figure is only a figure of 1M articles: an article the writer refused
+    (or took for a copy) stops the build with the writer's counts."""
+    import pytest
+
+    from bench import synth
+
+    made = synth.synthetic_items
+
+    def one_broken(count, seed=7):
+        for number, item in enumerate(made(count, seed)):
+            yield {**item, "body": item["body"] + "\ud800"} if number == 3 else item
+
+    monkeypatch.setattr(synth, "synthetic_items", one_broken)
+    with pytest.raises(RuntimeError, match="9 of 10 synthetic articles stored as new"):
+        synth.build(str(tmp_path / "archive.db"), 10, batch=4)
